@@ -1,0 +1,6 @@
+"""Models: incremental classifiers behind one protocol."""
+
+from stream_al.model.base import CommitteeModel, Model
+from stream_al.model.river_model import RiverModel
+
+__all__ = ["CommitteeModel", "Model", "RiverModel"]
