@@ -1,0 +1,72 @@
+"""Fast feature preparation for river models: standardise numbers, one-hot categories.
+
+One pass over the features, no type-selection union: river's
+``SelectType(Number) | StandardScaler + SelectType(str) | OneHotEncoder`` does
+the same at a fraction of the speed, and speed matters when every item of the
+stream goes through it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from river import base
+
+__all__ = ["StandardiseOneHot"]
+
+
+class StandardiseOneHot(base.Transformer):
+    """Standardise numeric features with running statistics; one-hot encode strings.
+
+    Numbers become ``(x - mean) / std`` (Welford's running mean and variance);
+    a string value ``v`` of feature ``f`` becomes ``{"f=v": 1}``. Booleans count
+    as numbers. Unseen numeric features pass through centred on themselves (0).
+
+    Parameters
+    ----------
+    clip
+        Standardised values are clipped to ``[-clip, clip]`` so one wild value
+        cannot swamp a linear model.
+
+    Examples
+    --------
+    >>> t = StandardiseOneHot()
+    >>> for x in [{"a": 1.0, "c": "red"}, {"a": 3.0, "c": "blue"}]:
+    ...     t.learn_one(x)
+    >>> t.transform_one({"a": 3.0, "c": "red"})
+    {'a': 1.0, 'c=red': 1}
+    """
+
+    def __init__(self, clip: float = 5.0) -> None:
+        self.clip = clip
+        self._n: dict[str, int] = {}
+        self._mean: dict[str, float] = {}
+        self._m2: dict[str, float] = {}
+        self._scale: dict[str, float] = {}
+
+    def learn_one(self, x: dict[str, Any]) -> None:
+        n, mean, m2, scale = self._n, self._mean, self._m2, self._scale
+        for k, v in x.items():
+            if isinstance(v, str):
+                continue
+            c = n.get(k, 0) + 1
+            n[k] = c
+            old = mean.get(k, 0.0)
+            new = old + (v - old) / c
+            mean[k] = new
+            s = m2.get(k, 0.0) + (v - old) * (v - new)
+            m2[k] = s
+            var = s / c
+            scale[k] = 1.0 / math.sqrt(var) if var > 1e-24 else 1.0
+
+    def transform_one(self, x: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        mean, scale, clip = self._mean, self._scale, self.clip
+        for k, v in x.items():
+            if isinstance(v, str):
+                out[f"{k}={v}"] = 1
+                continue
+            z = (v - mean.get(k, v)) * scale.get(k, 1.0)
+            out[k] = clip if z > clip else -clip if z < -clip else z
+        return out
