@@ -84,7 +84,7 @@ def test_contract(name: str) -> None:
     assert not detector.drift_detected
     assert not detector.warning_detected
     for x in (0.0, 1.0, 0.0):
-        assert detector.update(x) is None  # type: ignore[func-returns-value]
+        assert detector.update(x) is None
     assert isinstance(detector.statistic, float)
     detector.reset()
     assert not detector.drift_detected

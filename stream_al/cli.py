@@ -1,0 +1,121 @@
+"""The `stream-al` command line.
+
+Every command turns a `StreamALError` into one clear line on stderr and exit
+status 2; no traceback reaches the user for a mistake they can fix.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from stream_al.exceptions import StreamALError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="stream-al",
+    help="Streaming active learning on evolving data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+
+@app.command()
+def simulate(
+    data: Annotated[
+        str, typer.Option("--data", help="CSV/ARFF/TSV file (gzip ok) or synth:NAME[?n=..]")
+    ],
+    target: Annotated[
+        str | None, typer.Option(help="Label column (name or index; default: the class/last one)")
+    ] = None,
+    text: Annotated[str | None, typer.Option(help="Text column, if not detected")] = None,
+    budget: Annotated[
+        float, typer.Option(min=0.0001, max=1.0, help="Share of items that may be labelled")
+    ] = 0.05,
+    strategy: Annotated[str, typer.Option(help="Decision rule (see `stream-al strategies`)")] = (
+        "auto"
+    ),
+    model: Annotated[str, typer.Option(help="Model (see `stream-al strategies`)")] = "logreg",
+    label_delay: Annotated[
+        int, typer.Option(min=0, help="Items between asking for a label and getting it")
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    drift: Annotated[
+        str, typer.Option(help="Labelled drift detector (adwin, page_hinkley, ..., or none)")
+    ] = "adwin",
+    limit: Annotated[int | None, typer.Option(min=1, help="Read at most this many items")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the results as JSON here ('-': stdout)")
+    ] = None,
+) -> None:
+    """Prequential evaluation of the active-learning loop on a labelled file."""
+    from stream_al.run_simulation import run_simulation
+
+    result = run_simulation(
+        data=data,
+        target=target,
+        text=text,
+        budget=budget,
+        strategy=strategy,
+        model=model,
+        label_delay=label_delay,
+        seed=seed,
+        drift=drift,
+        limit=limit,
+        progress=err if err.is_terminal else None,
+    )
+    doc = result.to_dict()
+    if json_out is not None and str(json_out) == "-":
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    if json_out is not None:
+        json_out.write_text(json.dumps(doc, indent=2) + "\n")
+    table = Table(title=f"stream-al simulate: {result.data}", show_header=False)
+    for key in ("items", "labels", "label_fraction", "accuracy", "kappa", "items_per_s"):
+        value = doc[key]
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    table.add_row("strategy / model", f"{result.strategy} / {result.model}")
+    table.add_row("drifts", ", ".join(map(str, result.drifts[:12])) or "none")
+    out.print(table)
+
+
+@app.command()
+def strategies() -> None:
+    """List the decision rules, models and drift detectors that can be chosen."""
+    from stream_al.drift.registry import LABEL_FREE_DETECTORS, LABELLED_DETECTORS
+    from stream_al.model import MODELS
+    from stream_al.rules import RULES
+
+    for title, entries in (("strategy", RULES), ("model", MODELS)):
+        table = Table(title=f"--{title}")
+        table.add_column("name")
+        table.add_column("what it does")
+        for name, what in entries.items():
+            table.add_row(name, what)
+        out.print(table)
+    out.print("--drift: " + ", ".join((*LABELLED_DETECTORS, "none")))
+    out.print("label-free detectors: " + ", ".join(LABEL_FREE_DETECTORS))
+
+
+def main() -> None:
+    """Entry point of the `stream-al` script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except StreamALError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise SystemExit(130) from None

@@ -1,0 +1,78 @@
+"""Build and run a simulation from command-line style options."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from stream_al.datasets import open_stream
+from stream_al.drift.monitor import DriftMonitor
+from stream_al.evaluation.timeline import Timeline
+from stream_al.model import make_model
+from stream_al.rules import make_rule
+from stream_al.simulate import SimulationResult, simulate
+
+__all__ = ["run_simulation"]
+
+
+def run_simulation(
+    data: str,
+    target: str | None = None,
+    text: str | None = None,
+    budget: float = 0.05,
+    strategy: str = "auto",
+    model: str = "logreg",
+    label_delay: int = 0,
+    seed: int = 0,
+    drift: str = "adwin",
+    limit: int | None = None,
+    progress: Console | None = None,
+    timeline: Timeline | None = None,
+) -> SimulationResult:
+    """Open `data`, build the model, rule and monitor by name, and simulate.
+
+    Raises a `StreamALError` subclass (with a message for the user) for any
+    bad option or input.
+    """
+    stream = open_stream(data, target=target, text=text, limit=limit, seed=seed)
+    info = stream.info
+    rule = make_rule(strategy, budget, seed=seed)
+    learner_model = make_model(model, classes=info.classes, seed=seed, text=info.text is not None)
+    monitor = None if drift == "none" else DriftMonitor(labelled=drift)
+    if progress is None:
+        return simulate(
+            stream,
+            learner_model,
+            rule,
+            label_delay=label_delay,
+            monitor=monitor,
+            seed=seed,
+            data=info.name,
+            timeline=timeline,
+        )
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=progress, transient=True) as bar:
+        task = bar.add_task(info.name, total=limit or info.n_items)
+        last = [0]
+
+        def advance(position: int) -> None:
+            if position - last[0] >= 2000:
+                bar.update(task, completed=position)
+                last[0] = position
+
+        return simulate(
+            stream,
+            learner_model,
+            rule,
+            label_delay=label_delay,
+            monitor=monitor,
+            seed=seed,
+            data=info.name,
+            timeline=timeline,
+            on_progress=advance,
+        )
