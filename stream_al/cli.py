@@ -108,6 +108,79 @@ def strategies() -> None:
     out.print("label-free detectors: " + ", ".join(LABEL_FREE_DETECTORS))
 
 
+@app.command()
+def demo(
+    data: Annotated[
+        str, typer.Option(help="Stream: synth:NAME[?...] or a CSV/ARFF file open_stream reads")
+    ] = "synth:agrawal?drifts=3&concepts=0,7,4,9",
+    items: Annotated[
+        int | None,
+        typer.Option(min=1, help="Stream length (synthetic without n=: 60000; files: all)"),
+    ] = None,
+    rate: Annotated[float, typer.Option(min=0.001, help="Items per simulated second")] = 10.0,
+    budget: Annotated[
+        float, typer.Option(min=0.0001, max=1.0, help="Share of items that may be labelled")
+    ] = 0.05,
+    strategy: Annotated[str, typer.Option(help="Decision rule (see `stream-al strategies`)")] = (
+        "auto"
+    ),
+    model: Annotated[str, typer.Option(help="Model (see `stream-al strategies`)")] = (
+        "hoeffding_tree"
+    ),
+    drift: Annotated[str, typer.Option(help="Labelled drift detector (adwin, ddm, ...)")] = (
+        "adwin"
+    ),
+    queue_capacity: Annotated[int, typer.Option(min=1, help="Most tasks the queue holds")] = 200,
+    half_life: Annotated[
+        float, typer.Option(min=0.001, help="Simulated seconds for a task's priority to halve")
+    ] = 300.0,
+    item_ttl: Annotated[
+        float, typer.Option(min=0.0, help="Simulated seconds a task may wait (0: forever)")
+    ] = 1200.0,
+    lease_ttl: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Simulated seconds a lease lasts (default 3×label delay)"),
+    ] = None,
+    annotators: Annotated[int, typer.Option(min=1, help="Simulated annotators")] = 3,
+    annotator_speed: Annotated[
+        float, typer.Option(min=0.0001, help="Tasks each annotator takes per simulated second")
+    ] = 0.12,
+    label_delay: Annotated[
+        float, typer.Option(min=0.0, help="Mean simulated seconds from lease to label")
+    ] = 60.0,
+    pass_share: Annotated[
+        float, typer.Option(min=0.0, max=0.99, help="Share of leases released or skipped")
+    ] = 0.04,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the report (index.html and PNGs)")
+    ] = Path("stream-al-report"),
+) -> None:
+    """The whole loop on this machine, no broker: stream, queue, annotators, learner, report."""
+    from stream_al.demo import DemoConfig
+    from stream_al.demo.command import run_and_report
+
+    config = DemoConfig(
+        data=data,
+        items=items,
+        rate=rate,
+        budget=budget,
+        strategy=strategy,
+        model=model,
+        drift=drift,
+        queue_capacity=queue_capacity,
+        half_life=half_life,
+        item_ttl=item_ttl or None,
+        lease_ttl=lease_ttl,
+        annotators=annotators,
+        annotator_speed=annotator_speed,
+        label_delay=label_delay,
+        pass_share=pass_share,
+        seed=seed,
+    )
+    run_and_report(config, out_dir, out)
+
+
 def main() -> None:
     """Entry point of the `stream-al` script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -125,7 +125,9 @@ class LabelDelay:
     ) -> None:
         """Ask for the label of the item at `position`; it arrives before item
         ``position + 1 + delay`` is scored."""
-        self._pending.append(PendingLabel(position + 1 + self.delay, position, item, label, random, info))
+        self._pending.append(
+            PendingLabel(position + 1 + self.delay, position, item, label, random, info)
+        )
 
     def due(self, position: int) -> Iterator[PendingLabel]:
         """Pop every label whose release position is at or before `position`."""

@@ -23,7 +23,7 @@ from stream_al.evaluation.metrics import PrequentialMetrics
 from stream_al.evaluation.timeline import Timeline
 from stream_al.items import Example
 from stream_al.learner import LabelDelay, Learner
-from stream_al.model.base import Model
+from stream_al.model.base import CommitteeModel, Model
 from stream_al.rules.base import DecisionRule
 from stream_al.strategies.base import Scored
 from stream_al.strategies.uncertainty import least_confidence
@@ -103,6 +103,7 @@ def simulate(
     if chunk is None:
         chunk = int(getattr(model, "preferred_chunk", 8))
     learner = Learner(model, monitor)
+    committee = model if isinstance(model, CommitteeModel) and rule.strategy.needs_members else None
     metrics = PrequentialMetrics()
     delay = LabelDelay(label_delay)
     drifts: list[int] = []
@@ -137,7 +138,8 @@ def simulate(
         items = [e.item for e in batch]
         proba = model.predict_proba_many(items)
         classes = model.classes
-        scored = Scored(items=items, proba=proba, classes=classes)
+        members = committee.predict_member_proba_many(items) if committee is not None else None
+        scored = Scored(items=items, proba=proba, classes=classes, member_proba=members)
         predicted = np.argmax(proba, axis=1) if classes else None
         uncertainty = least_confidence(proba) if monitor is not None else None
         consumed = 0
@@ -152,7 +154,9 @@ def simulate(
                     drifts.append(position)
                     rule.on_drift(alert)
                     if timeline is not None:
-                        timeline.mark(position, "drift", source=alert.source, detector=alert.detector)
+                        timeline.mark(
+                            position, "drift", source=alert.source, detector=alert.detector
+                        )
             position += 1
             consumed = k + 1
             if decision.query:

@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def shared_data_dir() -> Path:
-    """Where the real streams live: ``$STREAM_AL_DATA`` or ``../shared/data`` beside the checkout."""
+    """The real streams: ``$STREAM_AL_DATA``, or ``../shared/data`` beside the checkout."""
     env = os.environ.get("STREAM_AL_DATA")
     return Path(env) if env else REPO.parent / "shared" / "data"
 

@@ -45,16 +45,20 @@ class QuantileThreshold:
     @property
     def threshold(self) -> float:
         """The score an item must reach to be admitted now."""
+        return self.threshold_at(self.rate)
+
+    def threshold_at(self, rate: float) -> float:
+        """The score in the top `rate` share of the recent scores."""
         n = len(self._sorted)
         if n == 0:
             return 0.0
-        k = min(n - 1, int((1.0 - self.rate) * n))
+        k = min(n - 1, max(0, int((1.0 - rate) * n)))
         return self._sorted[k]
 
-    def admit(self, score: float) -> bool:
-        """Record `score` and say whether it is in the top share."""
+    def admit(self, score: float, rate: float | None = None) -> bool:
+        """Record `score` and say whether it is in the top share (`rate`, or the default)."""
         self._push(score)
-        return score >= self.threshold
+        return score >= self.threshold_at(self.rate if rate is None else rate)
 
     def _push(self, score: float) -> None:
         self._fifo.append(score)

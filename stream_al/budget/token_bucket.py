@@ -95,6 +95,20 @@ class Budget:
         """Share of recent items labelled (exponentially weighted over `window`)."""
         return self._u / self._norm if self._norm else 0.0
 
+    def paced(self, rate: float) -> float:
+        """`rate` corrected by how far recent spending is from the budget.
+
+        A rule that admits the top `rate` share of scores spends on target only
+        if scores are stationary. When they drift (a model growing more or less
+        sure), spending drifts too; scaling the rate by ``fraction / recent_rate``
+        (bounded to [1/4, 4]) pulls it back. Before half a window has been seen
+        the rate is returned as it is.
+        """
+        if self._norm < self.window / 2:
+            return rate
+        factor = self.fraction / max(self.recent_rate, self.fraction / 4)
+        return min(1.0, rate * min(factor, 4.0))
+
     @property
     def savings(self) -> float:
         """Unspent labels available for a burst, in [0, burst]."""

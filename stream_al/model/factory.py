@@ -8,44 +8,58 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from river import base, ensemble, linear_model, multiclass, naive_bayes, optim, tree
+from river import (
+    base,
+    compose,
+    ensemble,
+    feature_extraction,
+    forest,
+    linear_model,
+    multiclass,
+    naive_bayes,
+    optim,
+    tree,
+)
 
 from stream_al.exceptions import ConfigError
 from stream_al.items import Label
 from stream_al.model.preprocessing import StandardiseOneHot
-from stream_al.model.river_model import RiverModel
+from stream_al.model.river_model import TEXT_KEY, RiverCommittee, RiverModel
 
 __all__ = ["MODELS", "make_model"]
 
 
-def _logreg(n_classes: int, seed: int) -> base.Classifier:
-    lr = linear_model.LogisticRegression(optimizer=optim.SGD(0.05), l2=1e-4)
+def _logreg(n_classes: int, seed: int, text: bool = False) -> base.Classifier:
+    # TF-IDF vectors have small, sparse components: a larger step learns from
+    # a few hundred labels (SMS spam: kappa 0.75 at a 5% budget against 0.05
+    # with the numeric default).
+    lr = linear_model.LogisticRegression(optimizer=optim.SGD(0.5 if text else 0.05), l2=1e-4)
     if n_classes > 2:
         return multiclass.OneVsRestClassifier(lr)
     return lr
 
 
-def _softmax(n_classes: int, seed: int) -> base.Classifier:
+def _softmax(n_classes: int, seed: int, text: bool = False) -> base.Classifier:
     return linear_model.SoftmaxRegression(optimizer=optim.SGD(0.05), l2=1e-4)
 
 
-def _naive_bayes(n_classes: int, seed: int) -> base.Classifier:
-    return naive_bayes.GaussianNB()
+def _naive_bayes(n_classes: int, seed: int, text: bool = False) -> base.Classifier:
+    return naive_bayes.GaussianNB()  # type: ignore[no-untyped-call]
 
 
-def _hoeffding_tree(n_classes: int, seed: int) -> base.Classifier:
+def _hoeffding_tree(n_classes: int, seed: int, text: bool = False) -> base.Classifier:
     return tree.HoeffdingAdaptiveTreeClassifier(grace_period=50, seed=seed)
 
 
-def _arf(n_classes: int, seed: int) -> base.Classifier:
-    return ensemble.ARFClassifier(n_models=5, seed=seed)
+def _arf(n_classes: int, seed: int, text: bool = False) -> base.Classifier:
+    return forest.ARFClassifier(n_models=5, seed=seed)
 
 
-def _bagging(n_classes: int, seed: int) -> base.Classifier:
-    return ensemble.BaggingClassifier(_logreg(n_classes, seed), n_models=5, seed=seed)
+def _bagging(n_classes: int, seed: int, text: bool = False) -> base.Classifier:
+    return ensemble.BaggingClassifier(_logreg(n_classes, seed, text), n_models=5, seed=seed)
 
 
-_BUILDERS: dict[str, Callable[[int, int], base.Classifier]] = {
+_BUILDERS: dict[str, Callable[[int, int, bool], base.Classifier]] = {
     "logreg": _logreg,
     "softmax": _softmax,
     "naive_bayes": _naive_bayes,
@@ -83,7 +97,7 @@ def make_model(
     seed
         Seed for randomised models.
     text
-        Add a bag-of-words featurizer for items with text.
+        Turn item text into TF-IDF features (words and word pairs).
 
     Examples
     --------
@@ -93,10 +107,12 @@ def make_model(
     if name not in _BUILDERS:
         raise ConfigError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
     n_classes = len(classes) if classes else 3
-    estimator = StandardiseOneHot() | _BUILDERS[name](n_classes, seed)
-    text_transform = None
+    prepare: base.Transformer = StandardiseOneHot()
     if text:
-        from river import feature_extraction
-
-        text_transform = feature_extraction.BagOfWords(lowercase=True, ngram_range=(1, 1))
-    return RiverModel(estimator, classes=classes, text=text_transform)
+        prepare = compose.TransformerUnion(
+            StandardiseOneHot(skip=(TEXT_KEY,)),
+            feature_extraction.TFIDF(on=TEXT_KEY, ngram_range=(1, 2)),
+        )
+    classifier = _BUILDERS[name](n_classes, seed, text)
+    kind = RiverCommittee if isinstance(classifier, base.Ensemble) else RiverModel
+    return kind(prepare | classifier, classes=classes)

@@ -28,6 +28,9 @@ class StandardiseOneHot(base.Transformer):
     clip
         Standardised values are clipped to ``[-clip, clip]`` so one wild value
         cannot swamp a linear model.
+    skip
+        Keys left out of the output (e.g. a raw text field another transformer
+        turns into features).
 
     Examples
     --------
@@ -38,17 +41,18 @@ class StandardiseOneHot(base.Transformer):
     {'a': 1.0, 'c=red': 1}
     """
 
-    def __init__(self, clip: float = 5.0) -> None:
+    def __init__(self, clip: float = 5.0, skip: tuple[str, ...] = ()) -> None:
         self.clip = clip
+        self.skip = skip
         self._n: dict[str, int] = {}
         self._mean: dict[str, float] = {}
         self._m2: dict[str, float] = {}
         self._scale: dict[str, float] = {}
 
-    def learn_one(self, x: dict[str, Any]) -> None:
+    def learn_one(self, x: dict[Any, Any]) -> None:
         n, mean, m2, scale = self._n, self._mean, self._m2, self._scale
         for k, v in x.items():
-            if isinstance(v, str):
+            if isinstance(v, str) or k in self.skip:
                 continue
             c = n.get(k, 0) + 1
             n[k] = c
@@ -60,10 +64,12 @@ class StandardiseOneHot(base.Transformer):
             var = s / c
             scale[k] = 1.0 / math.sqrt(var) if var > 1e-24 else 1.0
 
-    def transform_one(self, x: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def transform_one(self, x: dict[Any, Any]) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
         mean, scale, clip = self._mean, self._scale, self.clip
         for k, v in x.items():
+            if k in self.skip:
+                continue
             if isinstance(v, str):
                 out[f"{k}={v}"] = 1
                 continue

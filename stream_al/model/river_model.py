@@ -3,11 +3,15 @@
 Unsupervised steps of a river pipeline (scalers, text vocabularies) learn from
 every item through `observe`; supervised steps learn only from labels. That
 way a scaler sees the whole stream even when one item in a hundred is labelled.
+
+An item's text reaches the pipeline as the feature `TEXT_KEY`, for a text
+transformer such as ``feature_extraction.TFIDF(on=TEXT_KEY)`` to turn into
+features.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,9 +20,10 @@ from river import base, compose
 from stream_al.exceptions import ModelError
 from stream_al.items import Item, Label
 
-__all__ = ["RiverModel"]
+__all__ = ["TEXT_KEY", "RiverCommittee", "RiverModel"]
 
-TextTransform = Any  # a river transformer taking a string (BagOfWords, TFIDF, ...)
+#: The feature under which an item's text is handed to the pipeline.
+TEXT_KEY = "__text__"
 
 
 class RiverModel:
@@ -31,9 +36,6 @@ class RiverModel:
     classes
         Classes known in advance, in a fixed order (optional: they are also
         discovered from labels).
-    text
-        A river text transformer (e.g. `feature_extraction.BagOfWords()`) that
-        turns `Item.text` into features; it learns from every observed item.
     name
         A short name for reports; defaults to the estimator's repr.
 
@@ -56,13 +58,11 @@ class RiverModel:
 
     def __init__(
         self,
-        estimator: base.Classifier,
+        estimator: base.Estimator,
         classes: Sequence[Label] | None = None,
-        text: TextTransform | None = None,
         name: str | None = None,
     ) -> None:
-        self.estimator = estimator
-        self.text = text
+        self.estimator: Any = estimator
         self.name = name or _short_name(estimator)
         self._classes: list[Label] = []
         self._index: dict[Label, int] = {}
@@ -72,9 +72,6 @@ class RiverModel:
         self._binary = not getattr(final, "_multiclass", False)
         self._unsupervised: list[Any] = _unsupervised_steps(estimator)
         self._n_learned = 0
-        self._features: Callable[[Item], dict[str, Any]] = (
-            self._with_text if text is not None else _plain_features
-        )
 
     # -- protocol ---------------------------------------------------------------------------
     @property
@@ -93,7 +90,7 @@ class RiverModel:
         predict = self.estimator.predict_proba_one
         index = self._index
         for row, item in enumerate(items):
-            proba = predict(self._features(item))
+            proba = predict(_features(item))
             if self._binary:
                 p = float(proba.get(True, 0.0))
                 if k == 2:
@@ -114,7 +111,7 @@ class RiverModel:
         return out
 
     def observe(self, item: Item) -> None:
-        x = self._features(item) if self.text is None else self._observe_text(item)
+        x = _features(item)
         for step in self._unsupervised:
             step.learn_one(x)
             x = step.transform_one(x)
@@ -130,7 +127,7 @@ class RiverModel:
         y: Any = label == self._classes[1] if self._binary and len(self._classes) > 1 else label
         if self._binary and len(self._classes) == 1:
             y = False
-        x = self._features(item)
+        x = _features(item)
         with compose.learn_during_predict():  # only supervised steps learn here
             if weight == 1.0:
                 self.estimator.learn_one(x, y)
@@ -143,23 +140,14 @@ class RiverModel:
         self._index[label] = len(self._classes)
         self._classes.append(label)
 
-    def _with_text(self, item: Item) -> dict[str, Any]:
-        x: dict[str, Any] = dict(item.features)
-        if item.text:
-            x.update(self.text.transform_one(item.text))
-        return x
-
-    def _observe_text(self, item: Item) -> dict[str, Any]:
-        if item.text and hasattr(self.text, "learn_one"):
-            self.text.learn_one(item.text)
-        return self._with_text(item)
-
     def __repr__(self) -> str:
         return f"RiverModel({self.name})"
 
 
-def _plain_features(item: Item) -> dict[str, Any]:
-    return item.features
+def _features(item: Item) -> dict[Any, Any]:
+    if item.text is None:
+        return item.features
+    return {**item.features, TEXT_KEY: item.text}
 
 
 def _unsupervised_steps(estimator: base.Estimator) -> list[Any]:
@@ -178,3 +166,48 @@ def _short_name(estimator: base.Estimator) -> str:
     if isinstance(estimator, compose.Pipeline):
         return " | ".join(type(s).__name__ for s in estimator.steps.values())
     return type(estimator).__name__
+
+
+class RiverCommittee(RiverModel):
+    """A river ensemble (bagging, random forest) whose members can be asked one by one.
+
+    The members' disagreement feeds the committee strategy.
+
+    >>> from river import ensemble, linear_model
+    >>> m = RiverCommittee(
+    ...     ensemble.BaggingClassifier(linear_model.LogisticRegression(), n_models=3, seed=1),
+    ...     classes=[False, True])
+    >>> it = Item(id="1", event_time=0, features={"x": 1.0})
+    >>> m.learn_one(it, True)
+    >>> m.predict_member_proba_many([it]).shape
+    (3, 1, 2)
+    """
+
+    def predict_member_proba_many(self, items: Sequence[Item]) -> np.ndarray:
+        est = self.estimator
+        final = est[-1] if isinstance(est, compose.Pipeline) else est
+        members = list(final)
+        k = max(len(self._classes), 1)
+        out = np.full((len(members), len(items), k), 1.0 / k)
+        if self._n_learned == 0 or not self._classes:
+            return out
+        for row, item in enumerate(items):
+            x = _features(item)
+            if isinstance(est, compose.Pipeline):
+                x = est.transform_one(x)
+            for m, member in enumerate(members):
+                out[m, row] = self._row(member.predict_proba_one(x), k)
+        return out
+
+    def _row(self, proba: dict[Any, float], k: int) -> np.ndarray:
+        row = np.zeros(k)
+        if self._binary:
+            p = float(proba.get(True, 0.0))
+            row[:] = (1.0 - p, p) if k == 2 else 1.0 / k
+            return row
+        for label, p in proba.items():
+            j = self._index.get(label)
+            if j is not None:
+                row[j] = p
+        total = row.sum()
+        return row / total if total > 0 else np.full(k, 1.0 / k)

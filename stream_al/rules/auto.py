@@ -85,8 +85,9 @@ class Auto(DecisionRule):
         boosting = self._boost_left > 0
         if boosting:
             self._boost_left -= 1
-        admitted = self._threshold.admit(score)
-        threshold = self._threshold.threshold
+        rate = self.budget.paced(self._threshold.rate)
+        admitted = self._threshold.admit(score, rate)
+        threshold = self._threshold.threshold_at(rate)
         random_p = self._random_p * (self.boost if boosting else 1.0)
         if self.rng.random() < random_p:
             if self.budget.can_spend():

@@ -2,7 +2,7 @@
 
 The generic rule for any informativeness score (margin, entropy, committee,
 density): an adaptive quantile threshold admits ``budget.fraction`` of the
-items, and the budget caps the spend.
+items (paced by recent spending, `Budget.paced`), and the budget caps the spend.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ class TopShare(DecisionRule):
         self.threshold = QuantileThreshold(budget.fraction, window)
 
     def _decide_one(self, score: float, proba: np.ndarray) -> Decision:
-        admitted = self.threshold.admit(score)
-        threshold = self.threshold.threshold
+        rate = self.budget.paced(self.budget.fraction)
+        admitted = self.threshold.admit(score, rate)
+        threshold = self.threshold.threshold_at(rate)
         if not admitted:
             return Decision(False, score, threshold, "below_threshold")
         if not self.budget.can_spend():

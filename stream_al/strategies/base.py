@@ -50,6 +50,8 @@ class Strategy(ABC):
 
     #: The name users select the strategy by.
     name: str = ""
+    #: Whether `score` needs per-member probabilities (a committee model).
+    needs_members: bool = False
 
     @abstractmethod
     def score(self, batch: Scored) -> np.ndarray:

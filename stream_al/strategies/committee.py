@@ -38,13 +38,14 @@ def disagreement(member_proba: np.ndarray) -> np.ndarray:
         return np.zeros(member_proba.shape[1])
     consensus = member_proba.mean(axis=0)
     js = _entropy(consensus) - _entropy(member_proba).mean(axis=0)
-    return np.clip(js / np.log(k), 0.0, 1.0)
+    return np.asarray(np.clip(js / np.log(k), 0.0, 1.0), dtype=float)
 
 
 class CommitteeDisagreement(Strategy):
     """Disagreement among the members of a committee model."""
 
     name = "committee"
+    needs_members = True
 
     def score(self, batch: Scored) -> np.ndarray:
         if batch.member_proba is None:

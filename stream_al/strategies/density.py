@@ -88,7 +88,7 @@ class DensityWeighted(Strategy):
             queried = self._standardise(self._stack(self._queried, x.shape[1]))
             nearest = np.exp(-_sq_dist(x, queried) / (2.0 * dims)).max(axis=1)
             out = out * (1.0 - self.diversity * nearest)
-        return np.clip(out, 0.0, 1.0)
+        return np.asarray(np.clip(out, 0.0, 1.0), dtype=float)
 
     def update(self, item: Item, queried: bool) -> None:
         v = self._vector(item)

@@ -18,7 +18,7 @@ import numpy as np
 
 from stream_al.strategies.base import Scored, Strategy
 
-__all__ = ["Entropy", "LeastConfidence", "Margin", "least_confidence", "margin", "entropy"]
+__all__ = ["Entropy", "LeastConfidence", "Margin", "entropy", "least_confidence", "margin"]
 
 
 def least_confidence(proba: np.ndarray) -> np.ndarray:
@@ -26,7 +26,7 @@ def least_confidence(proba: np.ndarray) -> np.ndarray:
     k = proba.shape[1]
     if k < 2:
         return np.zeros(proba.shape[0])
-    return np.clip((1.0 - proba.max(axis=1)) * k / (k - 1), 0.0, 1.0)
+    return np.asarray(np.clip((1.0 - proba.max(axis=1)) * k / (k - 1), 0.0, 1.0), dtype=float)
 
 
 def margin(proba: np.ndarray) -> np.ndarray:
@@ -34,7 +34,7 @@ def margin(proba: np.ndarray) -> np.ndarray:
     if proba.shape[1] < 2:
         return np.zeros(proba.shape[0])
     top2 = np.partition(proba, -2, axis=1)[:, -2:]
-    return np.clip(1.0 - (top2[:, 1] - top2[:, 0]), 0.0, 1.0)
+    return np.asarray(np.clip(1.0 - (top2[:, 1] - top2[:, 0]), 0.0, 1.0), dtype=float)
 
 
 def entropy(proba: np.ndarray) -> np.ndarray:
@@ -43,7 +43,7 @@ def entropy(proba: np.ndarray) -> np.ndarray:
     if k < 2:
         return np.zeros(proba.shape[0])
     p = np.clip(proba, 1e-12, 1.0)
-    return np.clip(-(p * np.log(p)).sum(axis=1) / np.log(k), 0.0, 1.0)
+    return np.asarray(np.clip(-(p * np.log(p)).sum(axis=1) / np.log(k), 0.0, 1.0), dtype=float)
 
 
 class LeastConfidence(Strategy):
