@@ -62,6 +62,9 @@ def simulate(
     """Prequential evaluation of the active-learning loop on a labelled file."""
     from stream_al.run_simulation import run_simulation
 
+    # drift alerts are part of the result (`drifts`); one log line each would drown the table
+    logging.getLogger("stream_al.drift").setLevel(logging.ERROR)
+
     result = run_simulation(
         data=data,
         target=target,

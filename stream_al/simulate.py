@@ -107,6 +107,7 @@ def simulate(
     metrics = PrequentialMetrics()
     delay = LabelDelay(label_delay)
     drifts: list[int] = []
+    alerts: list[dict[str, Any]] = []
     random_labels = 0
     position = 0
     stream: Iterator[Example] = iter(examples)
@@ -120,6 +121,9 @@ def simulate(
             )
             if alert is not None:
                 drifts.append(upto)
+                alerts.append(
+                    {"position": upto, "source": alert.source, "detector": alert.detector}
+                )
                 rule.on_drift(alert)
                 if timeline is not None:
                     timeline.mark(upto, "drift", source=alert.source, detector=alert.detector)
@@ -152,6 +156,9 @@ def simulate(
                 alert = monitor.update_score(position, float(uncertainty[k]))
                 if alert is not None:
                     drifts.append(position)
+                    alerts.append(
+                        {"position": position, "source": alert.source, "detector": alert.detector}
+                    )
                     rule.on_drift(alert)
                     if timeline is not None:
                         timeline.mark(
@@ -189,6 +196,7 @@ def simulate(
         random_labels=random_labels,
         data=data,
         timeline=timeline,
+        extra={"drift_alerts": alerts},
     )
 
 

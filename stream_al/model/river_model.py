@@ -1,7 +1,9 @@
 """Any river classifier behind the `Model` protocol.
 
 Unsupervised steps of a river pipeline (scalers, text vocabularies) learn from
-every item through `observe`; supervised steps learn only from labels. That
+every item through `observe`; supervised steps learn only from labels. (A model
+that is never shown unlabelled items, like a learner in its own process, lets
+its unsupervised steps learn from the labelled items instead.) That
 way a scaler sees the whole stream even when one item in a hundred is labelled.
 
 An item's text reaches the pipeline as the feature `TEXT_KEY`, for a text
@@ -72,6 +74,7 @@ class RiverModel:
         self._binary = not getattr(final, "_multiclass", False)
         self._unsupervised: list[Any] = _unsupervised_steps(estimator)
         self._n_learned = 0
+        self._observing = False
 
     # -- protocol ---------------------------------------------------------------------------
     @property
@@ -111,10 +114,8 @@ class RiverModel:
         return out
 
     def observe(self, item: Item) -> None:
-        x = _features(item)
-        for step in self._unsupervised:
-            step.learn_one(x)
-            x = step.transform_one(x)
+        self._observing = True
+        self._learn_unsupervised(_features(item))
 
     def learn_one(self, item: Item, label: Label, weight: float = 1.0) -> None:
         if label not in self._index:
@@ -128,7 +129,9 @@ class RiverModel:
         if self._binary and len(self._classes) == 1:
             y = False
         x = _features(item)
-        with compose.learn_during_predict():  # only supervised steps learn here
+        if not self._observing:  # a learner that never sees unlabelled items
+            self._learn_unsupervised(x)
+        with compose.learn_during_predict():  # supervised steps only: observe() did the rest
             if weight == 1.0:
                 self.estimator.learn_one(x, y)
             else:
@@ -136,6 +139,11 @@ class RiverModel:
         self._n_learned += 1
 
     # -- helpers ----------------------------------------------------------------------------
+    def _learn_unsupervised(self, x: dict[Any, Any]) -> None:
+        for step in self._unsupervised:
+            step.learn_one(x)
+            x = step.transform_one(x)
+
     def _add_class(self, label: Label) -> None:
         self._index[label] = len(self._classes)
         self._classes.append(label)

@@ -3,15 +3,25 @@
 - **Margin in the top share of recent scores.** An adaptive quantile threshold
   (`QuantileThreshold`) admits the most uncertain items at the target rate,
   whatever the model's current confidence level.
-- **A reserved random share.** A fraction of the budget is spent on items
-  drawn uniformly at random. Their labels give an unbiased accuracy estimate
-  and guard against the stall of pure uncertainty sampling on regions the model
-  is confidently wrong about (Žliobaitė et al. 2014).
-- **A drift-triggered exploration boost.** After a drift alarm the rule spends
-  faster for a while, from the savings the budget's token bucket holds, with a
-  larger random share, so the model re-learns the changed regions quickly.
+- **Pacing.** The admitted share is corrected by recent spending
+  (`Budget.paced`), so spending stays on target when the score distribution
+  drifts, e.g. while the model grows surer.
+- **A reserved random share** (3% of the budget). Items drawn uniformly at
+  random give an unbiased accuracy estimate and guard against the stall of
+  pure uncertainty sampling on regions the model is confidently wrong about
+  (Žliobaitė et al. 2014).
+- **A drift-triggered exploration boost.** After a drift confirmed by labels
+  the rule spends faster for a while, from the savings the budget's token
+  bucket holds, with a larger random share, so the model re-learns the changed
+  regions quickly. Label-free drift hints do not boost: on a model that is
+  still learning they fire too often to pay for.
 
 The budget still caps spending: the boost only spends labels saved earlier.
+
+Why these choices, measured with `benchmarks/label_efficiency.py` and ablations
+on eight streams at a 5% budget (mean share of the random-to-full gap closed):
+margin alone 0.670; with a 3% random share 0.685; with 5% 0.534; with 10% 0.495;
+density weighting 0.130; boosting on label-free hints too 0.617.
 """
 
 from __future__ import annotations
@@ -68,7 +78,7 @@ class Auto(DecisionRule):
         budget: Budget,
         strategy: Strategy | None = None,
         seed: int = 0,
-        random_share: float = 0.1,
+        random_share: float = 0.03,
         window: int = 500,
         boost: float = 2.0,
         boost_items: int | None = None,
@@ -104,4 +114,5 @@ class Auto(DecisionRule):
         return self._threshold.rate * (self.boost - 1.0)
 
     def on_drift(self, alert: Any) -> None:
-        self._boost_left = self.boost_items
+        if getattr(alert, "source", "labelled") == "labelled":
+            self._boost_left = self.boost_items
