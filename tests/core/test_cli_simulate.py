@@ -55,7 +55,9 @@ def test_simulate_writes_the_contract_json(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text())
     assert doc["items"] == 3000
-    assert doc["strategy"] == "margin" and doc["budget"] == 0.1 and doc["label_delay"] == 20
+    assert doc["strategy"] == "margin"
+    assert doc["budget"] == 0.1
+    assert doc["label_delay"] == 20
     assert 0 < doc["labels"] <= 1.05 * 300
     assert doc["label_fraction"] == pytest.approx(doc["labels"] / 3000)
     assert doc["accuracy"] > 0.8
@@ -69,7 +71,8 @@ def test_simulate_prints_a_summary_and_reads_gzip(tmp_path: Path) -> None:
     gz.write_bytes(gzip.compress(raw))
     proc = run("simulate", "--data", str(gz))
     assert proc.returncode == 0, proc.stderr
-    assert "accuracy" in proc.stdout and "auto" in proc.stdout
+    assert "accuracy" in proc.stdout
+    assert "auto" in proc.stdout
 
 
 def test_json_to_stdout(tmp_path: Path) -> None:
@@ -109,7 +112,8 @@ def test_bad_options_get_a_clear_message(
 
 def test_missing_file_is_reported(tmp_path: Path) -> None:
     proc = run("simulate", "--data", str(tmp_path / "absent.arff"))
-    assert proc.returncode == 2 and "absent.arff" in proc.stderr
+    assert proc.returncode == 2
+    assert "absent.arff" in proc.stderr
 
 
 def test_budget_out_of_range_is_rejected(tmp_path: Path) -> None:
@@ -139,7 +143,8 @@ def test_every_real_stream_simulates(shared_data: Path, name: str, tmp_path: Pat
     proc = run("simulate", "--data", str(shared_data / name), "--limit", "3000", "--json", str(out))
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text())
-    assert doc["items"] == min(3000, doc["items"]) and doc["labels"] > 0
+    assert doc["items"] == min(3000, doc["items"])
+    assert doc["labels"] > 0
 
 
 def test_strategies_lists_every_rule_and_model() -> None:

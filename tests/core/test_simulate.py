@@ -94,7 +94,8 @@ def test_result_document_has_the_contract_fields() -> None:
     doc = result.to_dict()
     for key in ("items", "labels", "label_fraction", "accuracy", "kappa", "items_per_s", "drifts"):
         assert key in doc
-    assert doc["strategy"] == "auto" and doc["budget"] == 0.05
+    assert doc["strategy"] == "auto"
+    assert doc["budget"] == 0.05
     assert doc["items"] == 3000
     assert doc["labels"] <= 1 + 0.05 * 3000 * 1.05
 
@@ -118,4 +119,5 @@ def test_timeline_records_accuracy_and_labels() -> None:
     )
     positions, labels = timeline.series("labels")
     assert positions[-1] == 2000
-    assert labels == sorted(labels) and labels[-1] > 0
+    assert labels == sorted(labels)
+    assert labels[-1] > 0

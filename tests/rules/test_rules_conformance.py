@@ -70,7 +70,8 @@ def test_is_deterministic_for_a_seed(name: str) -> None:
 @pytest.mark.parametrize("name", list(RULES))
 def test_decisions_explain_themselves(name: str) -> None:
     for d in _run(name, 0.1, n=2000):
-        assert isinstance(d.reason, str) and d.reason
+        assert isinstance(d.reason, str)
+        assert d.reason
         assert 0.0 <= d.score <= 1.0
         assert math.isnan(d.threshold) or math.isfinite(d.threshold)
         if d.random:
