@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -39,7 +41,8 @@ def run_simulation(
     rule = make_rule(strategy, budget, seed=seed)
     learner_model = make_model(model, classes=info.classes, seed=seed, text=info.text is not None)
     monitor = None if drift == "none" else DriftMonitor(labelled=drift)
-    if progress is None:
+
+    def run(on_progress: Callable[[int], None] | None = None) -> SimulationResult:
         return simulate(
             stream,
             learner_model,
@@ -49,7 +52,11 @@ def run_simulation(
             seed=seed,
             data=info.name,
             timeline=timeline,
+            on_progress=on_progress,
         )
+
+    if progress is None:
+        return run()
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -58,21 +65,4 @@ def run_simulation(
     )
     with Progress(*columns, console=progress, transient=True) as bar:
         task = bar.add_task(info.name, total=limit or info.n_items)
-        last = [0]
-
-        def advance(position: int) -> None:
-            if position - last[0] >= 2000:
-                bar.update(task, completed=position)
-                last[0] = position
-
-        return simulate(
-            stream,
-            learner_model,
-            rule,
-            label_delay=label_delay,
-            monitor=monitor,
-            seed=seed,
-            data=info.name,
-            timeline=timeline,
-            on_progress=advance,
-        )
+        return run(lambda position: bar.update(task, completed=position))

@@ -29,6 +29,7 @@ from stream_al.strategies.base import Scored
 from stream_al.strategies.uncertainty import least_confidence
 
 if TYPE_CHECKING:
+    from stream_al.drift.alerts import DriftAlert
     from stream_al.drift.monitor import DriftMonitor
 
 __all__ = ["SimulationResult", "simulate"]
@@ -100,111 +101,139 @@ def simulate(
     on_progress
         Called with the position after each chunk (for progress displays).
     """
-    if chunk is None:
-        chunk = int(getattr(model, "preferred_chunk", 8))
-    learner = Learner(model, monitor)
-    committee = model if isinstance(model, CommitteeModel) and rule.strategy.needs_members else None
-    metrics = PrequentialMetrics()
-    delay = LabelDelay(label_delay)
-    drifts: list[int] = []
-    alerts: list[dict[str, Any]] = []
-    random_labels = 0
-    position = 0
-    stream: Iterator[Example] = iter(examples)
-    carry: list[Example] = []
-    started = time.perf_counter()
-
-    def deliver(upto: int) -> None:
-        for pending in delay.due(upto):
-            alert = learner.learn(
-                pending.item, pending.label, position=pending.position, random=pending.random
-            )
-            if alert is not None:
-                drifts.append(upto)
-                alerts.append(
-                    {"position": upto, "source": alert.source, "detector": alert.detector}
-                )
-                rule.on_drift(alert)
-                if timeline is not None:
-                    timeline.mark(upto, "drift", source=alert.source, detector=alert.detector)
-
-    while True:
-        if len(carry) < chunk:
-            carry.extend(itertools.islice(stream, chunk - len(carry)))
-        if not carry:
-            break
-        deliver(position)
-        end = len(carry)
-        nxt = delay.next_release
-        if nxt is not None:
-            end = min(end, max(1, nxt - position))
-        batch = carry[:end]
-        items = [e.item for e in batch]
-        proba = model.predict_proba_many(items)
-        classes = model.classes
-        members = committee.predict_member_proba_many(items) if committee is not None else None
-        scored = Scored(items=items, proba=proba, classes=classes, member_proba=members)
-        predicted = np.argmax(proba, axis=1) if classes else None
-        uncertainty = least_confidence(proba) if monitor is not None else None
-        consumed = 0
-        for k, decision in enumerate(rule.decide(scored)):
-            example = batch[k]
-            y_pred = classes[predicted[k]] if predicted is not None else None
-            metrics.update(example.label, y_pred)
-            model.observe(example.item)
-            if monitor is not None and uncertainty is not None:
-                alert = monitor.update_score(position, float(uncertainty[k]))
-                if alert is not None:
-                    drifts.append(position)
-                    alerts.append(
-                        {"position": position, "source": alert.source, "detector": alert.detector}
-                    )
-                    rule.on_drift(alert)
-                    if timeline is not None:
-                        timeline.mark(
-                            position, "drift", source=alert.source, detector=alert.detector
-                        )
-            position += 1
-            consumed = k + 1
-            if decision.query:
-                random_labels += decision.random
-                delay.put(position - 1, example.item, example.label, decision.random)
-                if label_delay == 0 or position + label_delay < position - consumed + end:
-                    break
-            if timeline is not None:
-                timeline.maybe_record(position, lambda: _snapshot(metrics, learner, rule))
-        carry = carry[consumed:]
-        if on_progress is not None:
-            on_progress(position)
-    deliver(position + label_delay + 1)
-    seconds = time.perf_counter() - started
+    run = _Run(model, rule, monitor, label_delay, timeline)
+    run.play(iter(examples), chunk or int(getattr(model, "preferred_chunk", 8)), on_progress)
     labels = rule.budget.spent
+    items = run.position
     return SimulationResult(
-        items=position,
+        items=items,
         labels=labels,
-        label_fraction=labels / position if position else 0.0,
-        accuracy=metrics.accuracy,
-        kappa=metrics.kappa,
-        items_per_s=position / seconds if seconds > 0 else float("inf"),
-        seconds=seconds,
-        drifts=drifts,
+        label_fraction=labels / items if items else 0.0,
+        accuracy=run.metrics.accuracy,
+        kappa=run.metrics.kappa,
+        items_per_s=items / run.seconds if run.seconds > 0 else float("inf"),
+        seconds=run.seconds,
+        drifts=[a["position"] for a in run.alerts],
         strategy=rule.name,
         budget=rule.budget.fraction,
         label_delay=label_delay,
         model=getattr(model, "name", type(model).__name__),
         seed=seed,
-        random_labels=random_labels,
+        random_labels=run.random_labels,
         data=data,
         timeline=timeline,
-        extra={"drift_alerts": alerts},
+        extra={"drift_alerts": run.alerts},
     )
 
 
-def _snapshot(metrics: PrequentialMetrics, learner: Learner, rule: DecisionRule) -> dict[str, Any]:
-    return {
-        "accuracy": metrics.accuracy,
-        "window_accuracy": metrics.window_accuracy,
-        "labels": rule.budget.spent,
-        "labelled_accuracy": learner.labelled.window_accuracy,
-        "unbiased_accuracy": learner.unbiased.window_accuracy,
-    }
+class _Run:
+    """The state of one simulation: the model, what is owed to it, and what was measured."""
+
+    def __init__(
+        self,
+        model: Model,
+        rule: DecisionRule,
+        monitor: DriftMonitor | None,
+        label_delay: int,
+        timeline: Timeline | None,
+    ) -> None:
+        self.model = model
+        self.rule = rule
+        self.monitor = monitor
+        self.timeline = timeline
+        self.learner = Learner(model, monitor)
+        self.committee = (
+            model if isinstance(model, CommitteeModel) and rule.strategy.needs_members else None
+        )
+        self.metrics = PrequentialMetrics()
+        self.delay = LabelDelay(label_delay)
+        self.alerts: list[dict[str, Any]] = []
+        self.random_labels = 0
+        self.position = 0
+        self.seconds = 0.0
+
+    def play(
+        self,
+        stream: Iterator[Example],
+        chunk: int,
+        on_progress: Callable[[int], None] | None,
+    ) -> None:
+        """Consume the stream chunk by chunk, then deliver the labels still in flight."""
+        started = time.perf_counter()
+        carry: list[Example] = []
+        while True:
+            if len(carry) < chunk:
+                carry.extend(itertools.islice(stream, chunk - len(carry)))
+            if not carry:
+                break
+            self.deliver(self.position)
+            carry = carry[self.step(carry) :]
+            if on_progress is not None:
+                on_progress(self.position)
+        self.deliver(self.position + self.delay.delay + 1)
+        self.seconds = time.perf_counter() - started
+
+    def step(self, carry: list[Example]) -> int:
+        """Score a chunk, decide item by item, and stop where a paid label comes due.
+
+        Returns how many items of `carry` were consumed.
+        """
+        end = len(carry)
+        due = self.delay.next_release
+        if due is not None:
+            end = min(end, max(1, due - self.position))
+        batch = carry[:end]
+        items = [e.item for e in batch]
+        proba = self.model.predict_proba_many(items)
+        classes = self.model.classes
+        members = self.committee.predict_member_proba_many(items) if self.committee else None
+        scored = Scored(items=items, proba=proba, classes=classes, member_proba=members)
+        predicted = np.argmax(proba, axis=1) if classes else None
+        uncertainty = least_confidence(proba) if self.monitor is not None else None
+        start = self.position
+        for k, decision in enumerate(self.rule.decide(scored)):
+            example = batch[k]
+            self.metrics.update(
+                example.label, classes[predicted[k]] if predicted is not None else None
+            )
+            self.model.observe(example.item)
+            if self.monitor is not None and uncertainty is not None:
+                self.on_alert(
+                    self.position, self.monitor.update_score(self.position, float(uncertainty[k]))
+                )
+            self.position += 1
+            if self.timeline is not None:
+                self.timeline.maybe_record(self.position, self.snapshot)
+            if decision.query:
+                self.random_labels += decision.random
+                self.delay.put(self.position - 1, example.item, example.label, decision.random)
+                if self.position + self.delay.delay < start + end:
+                    return k + 1  # the label is due inside this chunk: score the rest again
+        return end
+
+    def deliver(self, upto: int) -> None:
+        """Hand every label due by `upto` to the learner (test, then train)."""
+        for pending in self.delay.due(upto):
+            alert = self.learner.learn(
+                pending.item, pending.label, position=pending.position, random=pending.random
+            )
+            self.on_alert(upto, alert)
+
+    def on_alert(self, position: int, alert: DriftAlert | None) -> None:
+        if alert is None:
+            return
+        self.alerts.append(
+            {"position": position, "source": alert.source, "detector": alert.detector}
+        )
+        self.rule.on_drift(alert)
+        if self.timeline is not None:
+            self.timeline.mark(position, "drift", source=alert.source, detector=alert.detector)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "accuracy": self.metrics.accuracy,
+            "window_accuracy": self.metrics.window_accuracy,
+            "labels": self.rule.budget.spent,
+            "labelled_accuracy": self.learner.labelled.window_accuracy,
+            "unbiased_accuracy": self.learner.unbiased.window_accuracy,
+        }
