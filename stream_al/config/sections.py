@@ -1,0 +1,265 @@
+"""The sections of the config file other than ``[kafka]``, each with working defaults.
+
+Names of models, strategies and drift detectors are checked against the
+registries, so a typo fails at start rather than at the first item.
+
+>>> StrategySettings(budget=0.1).budget
+0.1
+>>> QueueSettings(item_ttl_s="none").item_ttl_s is None
+True
+>>> FieldMap(features="price, day").features
+['price', 'day']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
+
+from stream_al.config._types import Section, StrList, none_word, split_list
+
+__all__ = [
+    "ApiSettings",
+    "DriftSettings",
+    "FieldMap",
+    "ModelSettings",
+    "QueueSettings",
+    "ScorerSettings",
+    "StoreSettings",
+    "StrategySettings",
+]
+
+_NoneWord = BeforeValidator(none_word)
+
+
+def _known(name: str, known: tuple[str, ...] | list[str], what: str) -> str:
+    if name not in known:
+        raise ValueError(f"unknown {what} {name!r}; choose one of: {', '.join(known)}")
+    return name
+
+
+class FieldMap(Section):
+    """Which fields of an input event hold the id, the time, the features, the text.
+
+    Parameters
+    ----------
+    id
+        The stable item id (the dedupe key).
+    time
+        The event time (epoch seconds); None uses the arrival time.
+    features
+        The feature fields, or ``"*"`` for every field not named elsewhere here.
+    text
+        A free-text field, if any.
+    label
+        The true label, for replayed labelled data; None for live streams.
+    """
+
+    id: str = Field("id", min_length=1)
+    time: str | None = None
+    features: list[str] | Literal["*"] = "*"
+    text: str | None = None
+    label: str | None = None
+
+    @field_validator("features", mode="before")
+    @classmethod
+    def _features(cls, value: Any) -> Any:
+        return value if value == "*" else split_list(value)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> FieldMap:
+        named = [n for n in (self.id, self.time, self.text, self.label) if n is not None]
+        if len(set(named)) < len(named):
+            raise ValueError(f"id, time, text and label must be different fields, got {named}")
+        if self.features != "*":
+            if not self.features:
+                raise ValueError('features is empty; list feature fields, or "*" for all')
+            if len(set(self.features)) < len(self.features):
+                raise ValueError(f"features lists a field twice: {self.features}")
+            clash = sorted(set(self.features) & set(named))
+            if clash:
+                raise ValueError(f"features includes {clash}, already used as id/time/text/label")
+        return self
+
+
+class ModelSettings(Section):
+    """The incremental classifier.
+
+    Parameters
+    ----------
+    name
+        A model of `stream_al.model.factory.MODELS` (``logreg`` by default).
+    classes
+        The labels, when known in advance (at least two); None learns them.
+    """
+
+    name: str = "logreg"
+    classes: Annotated[StrList | None, _NoneWord] = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        from stream_al.model.factory import MODELS
+
+        return _known(value, list(MODELS), "model")
+
+    @field_validator("classes")
+    @classmethod
+    def _classes(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and (len(value) < 2 or len(set(value)) < len(value)):
+            raise ValueError(f"classes must be at least two distinct labels, got {value}")
+        return value
+
+
+class StrategySettings(Section):
+    """The query strategy and the label budget.
+
+    Parameters
+    ----------
+    name
+        A rule of `stream_al.rules.RULES` (``auto`` by default).
+    budget
+        Share of the stream that may go to annotators, in (0, 1].
+    seed
+        Seed of the rule's random choices.
+    """
+
+    name: str = "auto"
+    budget: float = Field(0.05, gt=0.0, le=1.0)
+    seed: int = Field(0, ge=0)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        from stream_al.rules import RULES
+
+        return _known(value, list(RULES), "strategy")
+
+
+class QueueSettings(Section):
+    """The annotation queue (see `stream_al.queue.AnnotationQueue`).
+
+    Parameters
+    ----------
+    capacity
+        Most tasks held, queued and leased together.
+    half_life_s
+        Seconds for a task's priority to halve.
+    lease_ttl_s
+        Seconds an annotator holds a task.
+    item_ttl_s
+        Seconds after arrival when a task is dropped; ``"none"`` keeps tasks.
+    on_full
+        ``evict_lowest`` or ``reject_new``.
+    max_skips
+        Skips after which a task is dropped; ``"none"`` never drops.
+    remember
+        Finished ids remembered to refuse duplicates.
+    """
+
+    capacity: int = Field(1000, ge=1)
+    half_life_s: float = Field(3600.0, gt=0.0)
+    lease_ttl_s: float = Field(600.0, gt=0.0)
+    item_ttl_s: Annotated[Annotated[float, Field(gt=0.0)] | None, _NoneWord] = 86_400.0
+    on_full: Literal["evict_lowest", "reject_new"] = "evict_lowest"
+    max_skips: Annotated[Annotated[int, Field(ge=1)] | None, _NoneWord] = 3
+    remember: int = Field(10_000, ge=0)
+
+
+class DriftSettings(Section):
+    """Drift detectors (names of `stream_al.drift.registry`) and the alert cooldown.
+
+    Parameters
+    ----------
+    labelled
+        Detector on the error stream of labelled items.
+    label_free
+        Detector on every item's uncertainty; ``"none"`` for none.
+    cooldown_items
+        Items after an alert during which the same source raises no other.
+    """
+
+    labelled: str = "adwin"
+    label_free: Annotated[str | None, _NoneWord] = "uncertainty_ks"
+    cooldown_items: int = Field(1000, ge=0)
+
+    @field_validator("labelled")
+    @classmethod
+    def _labelled(cls, value: str) -> str:
+        from stream_al.drift.registry import LABELLED_DETECTORS
+
+        return _known(value, LABELLED_DETECTORS, "labelled drift detector")
+
+    @field_validator("label_free")
+    @classmethod
+    def _label_free(cls, value: str | None) -> str | None:
+        from stream_al.drift.registry import LABEL_FREE_DETECTORS
+
+        return None if value is None else _known(value, LABEL_FREE_DETECTORS, "label-free detector")
+
+
+class StoreSettings(Section):
+    """The SQLite store (see `stream_al.store`).
+
+    Parameters
+    ----------
+    path
+        The database file (relative to the working directory); ``":memory:"``
+        keeps everything in memory (embedded mode, tests).
+    synchronous
+        ``full``: a commit survives a power cut (the default: offsets are
+        committed right after); ``normal``: survives a crash of the process only.
+    busy_timeout_s
+        How long a writer waits for another process's write lock.
+    seen_keep_last
+        How many processed item ids to keep for deduplicating replays; ``"none"`` keeps all.
+    queue_history
+        Finished queue tasks kept (recent duplicates are refused).
+    """
+
+    path: Path = Path("stream-al.db")
+    synchronous: Literal["full", "normal"] = "full"
+    busy_timeout_s: float = Field(30.0, gt=0.0)
+    seen_keep_last: Annotated[Annotated[int, Field(ge=1)] | None, _NoneWord] = 1_000_000
+    queue_history: int = Field(10_000, ge=0)
+
+    @field_validator("synchronous", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class ScorerSettings(Section):
+    """The scorer loop.
+
+    Parameters
+    ----------
+    batch_size
+        Most items scored (and committed) together.
+    publish_predictions
+        Whether every prediction goes to the predictions topic.
+    poll_timeout_ms
+        How long one poll of the input topic waits.
+    """
+
+    batch_size: int = Field(500, ge=1)
+    publish_predictions: bool = True
+    poll_timeout_ms: int = Field(1000, ge=0)
+
+
+class ApiSettings(Section):
+    """The annotation API.
+
+    Parameters
+    ----------
+    host, port
+        Where it listens.
+    token
+        Bearer token annotators present; ``"none"`` disables auth (local use only).
+    """
+
+    host: str = Field("127.0.0.1", min_length=1)
+    port: int = Field(8000, ge=1, le=65_535)
+    token: Annotated[SecretStr | None, _NoneWord] = None
