@@ -109,6 +109,24 @@ class Budget:
         factor = self.fraction / max(self.recent_rate, self.fraction / 4)
         return min(1.0, rate * min(factor, 4.0))
 
+    def state(self) -> dict[str, float]:
+        """Everything needed to resume spending where it stopped (JSON-ready)."""
+        return {
+            "tokens": self.tokens,
+            "seen": self.seen,
+            "spent": self.spent,
+            "u": self._u,
+            "norm": self._norm,
+        }
+
+    def restore(self, state: dict[str, float]) -> None:
+        """Resume from `state()` (after a restart)."""
+        self.tokens = min(self.burst, float(state["tokens"]))
+        self.seen = int(state["seen"])
+        self.spent = int(state["spent"])
+        self._u = float(state["u"])
+        self._norm = float(state["norm"])
+
     @property
     def savings(self) -> float:
         """Unspent labels available for a burst, in [0, burst]."""

@@ -1,0 +1,221 @@
+"""The learner service: labels in; model versions, drift alerts and the label log out.
+
+`LearnerService.handle` processes one polled batch of the labels topic, tests
+then trains the model on each new label, feeds the drift monitor, and every
+`checkpoint_every` labels writes a checkpoint to the store and announces the
+version on the compacted models topic, where scorers pick it up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from stream_al.clock import Clock, SystemClock
+from stream_al.items import Item
+from stream_al.learner import Learner
+from stream_al.model.base import Model
+from stream_al.store.checkpoint import load_pickle, save_pickle
+from stream_al.transport.base import Offsets, Producer, Record, next_offsets
+from stream_al.transport.codec import LabelEvent, decode_label
+from stream_al.transport.dead_letter import dead_letter
+from stream_al.transport.errors import MalformedEventError
+
+if TYPE_CHECKING:
+    from stream_al.drift.alerts import DriftAlert
+    from stream_al.drift.monitor import DriftMonitor
+    from stream_al.store.base import Store
+
+__all__ = ["ItemLookup", "LearnerService", "LearnerTopics", "load_model_version"]
+
+logger = logging.getLogger(__name__)
+
+#: Finds the item a label is for (its features), or None when it is unknown.
+ItemLookup = Callable[[str], Item | None]
+
+
+@dataclass(frozen=True)
+class LearnerTopics:
+    """Where the learner writes."""
+
+    models: str
+    alerts: str
+    dlq: str
+
+
+def queue_lookup(store: Store) -> ItemLookup:
+    """Find items in the annotation queue's table of `store` (their task payload)."""
+    table = store.queue_store()
+
+    def lookup(item_id: str) -> Item | None:
+        record = table.get(item_id)  # type: ignore[attr-defined]
+        if record is None or not isinstance(record.task.payload, dict):
+            return None
+        return Item.model_validate(record.task.payload["item"])
+
+    return lookup
+
+
+class LearnerService:
+    """Applies labels from the labels topic to the model, durably and once.
+
+    Parameters
+    ----------
+    model
+        The model to teach (shared with the scorer in one process).
+    store
+        Label log, learned-label markers, drift events, checkpoints.
+    producer
+        For model versions, alerts and dead letters.
+    topics
+        Topic names.
+    lookup
+        Finds the item of a label whose message carries no ``item``.
+    monitor
+        Drift monitor on the labelled error stream (optional).
+    name
+        The model's name in the store and on the models topic.
+    checkpoint_every
+        Labels between two model versions.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        store: Store,
+        producer: Producer,
+        topics: LearnerTopics,
+        lookup: ItemLookup,
+        *,
+        monitor: DriftMonitor | None = None,
+        name: str = "default",
+        checkpoint_every: int = 100,
+        clock: Clock | None = None,
+    ) -> None:
+        self.learner = Learner(model, monitor)
+        self.store = store
+        self.producer = producer
+        self.topics = topics
+        self.lookup = lookup
+        self.name = name
+        self.checkpoint_every = checkpoint_every
+        self.clock = clock or SystemClock()
+        self.version = 0
+        self._since_checkpoint = 0
+        self.on_alert: list[Callable[[DriftAlert], None]] = []
+
+    @property
+    def model(self) -> Model:
+        return self.learner.model
+
+    def handle(self, records: Sequence[Record], commit: Callable[[Offsets], None]) -> int:
+        """Learn from one polled batch of labels; returns how many were new. Steps:
+
+        1. Decode every label; a malformed one, or one for an item nobody knows,
+           goes to the dead-letter topic with the reason.
+        2. Skip labels already learned (a replay after a crash).
+        3. Test, then train, on each new label; feed the drift monitor, send alerts.
+        4. Every `checkpoint_every` labels: write a checkpoint to the store and
+           announce the version on the models topic.
+        5. Flush the producer.
+        6. In one store transaction: log the labels, mark them learned.
+        7. Commit the offsets of the batch.
+        """
+        fresh = self._new_labels(self._decode(records))  # 1, 2
+        for event, item in fresh:  # 3
+            alert = self.learner.learn(item, event.label, position=self.learner.labelled.n)
+            if alert is not None:
+                self._alert(alert)
+        self._since_checkpoint += len(fresh)
+        if self._since_checkpoint >= self.checkpoint_every:  # 4
+            self.checkpoint()
+        self.producer.flush()  # 5
+        with self.store.transaction():  # 6
+            for event, _ in fresh:
+                self.store.add_label(event.id, event.label, event.annotator, event.time)
+            self.store.mark_seen([_learned_key(e) for e, _ in fresh])
+        if records:
+            commit(next_offsets(records))  # 7
+        return len(fresh)
+
+    def checkpoint(self) -> str:
+        """Save the model as a new version and announce it; returns the version."""
+        self.version += 1
+        version = str(self.version)
+        metrics = {
+            "labels": self.learner.labelled.n,
+            "labelled_accuracy": self.learner.labelled.accuracy,
+            "unbiased_accuracy": self.learner.unbiased.accuracy,
+        }
+        digest = save_pickle(self.store, self.name, version, self.model, {"metrics": metrics})
+        doc = {
+            "name": self.name,
+            "version": version,
+            "created": self.clock.now(),
+            "metrics": metrics,
+            "checkpoint": {"store": "sqlite", "digest": digest},
+        }
+        self.producer.send(self.topics.models, json.dumps(doc).encode(), key=self.name.encode())
+        self._since_checkpoint = 0
+        logger.info("model version=%s labels=%d", version, metrics["labels"])
+        return version
+
+    # -- steps ------------------------------------------------------------------------------
+    def _decode(self, records: Sequence[Record]) -> list[tuple[LabelEvent, Item]]:
+        out: list[tuple[LabelEvent, Item]] = []
+        for record in records:
+            try:
+                event = decode_label(record.value, record.where)
+                item = _carried_item(record.value) or self.lookup(event.id)
+            except MalformedEventError as exc:
+                self._reject(record, str(exc))
+                continue
+            if item is None:
+                self._reject(record, f"label for unknown item {event.id!r}: no features to learn")
+                continue
+            out.append((event, item))
+        return out
+
+    def _new_labels(self, labels: list[tuple[LabelEvent, Item]]) -> list[tuple[LabelEvent, Item]]:
+        seen = self.store.seen([_learned_key(e) for e, _ in labels])
+        unique: dict[str, tuple[LabelEvent, Item]] = {}
+        for event, item in labels:
+            key = _learned_key(event)
+            if key not in seen:
+                unique.setdefault(key, (event, item))
+        return list(unique.values())
+
+    def _reject(self, record: Record, reason: str) -> None:
+        dead_letter(self.producer, self.topics.dlq, record, reason)
+        logger.warning("dead-lettered label where=%s reason=%s", record.where, reason)
+
+    def _alert(self, alert: DriftAlert) -> None:
+        self.store.log_drift(alert)
+        self.producer.send(
+            self.topics.alerts, json.dumps(alert.to_dict()).encode(), key=alert.kind.encode()
+        )
+        for react in self.on_alert:
+            react(alert)
+
+
+def load_model_version(store: Store, name: str, version: str | None = None) -> tuple[Any, str]:
+    """The model checkpoint `version` of `name` (the latest when None) and its version."""
+    model, metadata = load_pickle(store, name, version)
+    return model, str(metadata.get("version", version or "latest"))
+
+
+def _learned_key(event: LabelEvent) -> str:
+    return f"label:{event.id}:{event.annotator}"
+
+
+def _carried_item(value: bytes) -> Item | None:
+    """The item a label message carries along (optional ``item`` field)."""
+    try:
+        doc = json.loads(value)
+        raw = doc.get("item") if isinstance(doc, dict) else None
+        return Item.model_validate(raw) if raw is not None else None
+    except ValueError as exc:
+        raise MalformedEventError(f"label carries a bad item: {exc}") from exc

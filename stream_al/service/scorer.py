@@ -1,0 +1,289 @@
+"""The scorer: events in; predictions, annotation candidates and a decision log out.
+
+`Scorer.handle` processes one polled batch. The order of its steps is the
+delivery guarantee (at-least-once on the topics, exactly-once in the store):
+nothing is committed before its effects are durable, and an item whose effects
+are already durable is not decided twice when a batch is replayed after a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from stream_al.clock import Clock, SystemClock
+from stream_al.items import Item
+from stream_al.model.base import Model
+from stream_al.queue import AnnotationQueue, Task
+from stream_al.rules.base import Decision, DecisionRule
+from stream_al.store.records import DecisionRow
+from stream_al.strategies.base import Scored
+from stream_al.strategies.uncertainty import least_confidence
+from stream_al.transport.base import Offsets, Producer, Record, next_offsets
+from stream_al.transport.codec import DEFAULT_FIELDS, FieldMap, decode_record
+from stream_al.transport.dead_letter import dead_letter
+from stream_al.transport.errors import MalformedEventError
+
+if TYPE_CHECKING:
+    from stream_al.drift.monitor import DriftMonitor
+    from stream_al.store.base import Store
+
+__all__ = ["BatchReport", "CandidateSink", "QueueSink", "Scorer", "ScorerTopics", "TopicSink"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScorerTopics:
+    """Where the scorer writes: predictions, dead letters, alerts, and (remote queue) candidates."""
+
+    predictions: str
+    dlq: str
+    alerts: str
+    candidates: str | None = None
+
+
+@dataclass
+class BatchReport:
+    """What one batch did."""
+
+    records: int = 0
+    scored: int = 0
+    replayed: int = 0
+    dead_lettered: int = 0
+    queried: int = 0
+
+
+class CandidateSink(Protocol):
+    """Where items chosen for labelling go."""
+
+    def offer(self, tasks: Sequence[Task]) -> None:
+        """Hand over the tasks of one batch."""
+        ...
+
+
+class QueueSink:
+    """Offer candidates to an annotation queue in this process (its store is the scorer's)."""
+
+    def __init__(self, queue: AnnotationQueue) -> None:
+        self.queue = queue
+
+    def offer(self, tasks: Sequence[Task]) -> None:
+        for task in tasks:
+            self.queue.offer(task)
+
+
+class TopicSink:
+    """Send candidates to a topic, for a queue service in another process."""
+
+    def __init__(self, producer: Producer, topic: str) -> None:
+        self.producer = producer
+        self.topic = topic
+
+    def offer(self, tasks: Sequence[Task]) -> None:
+        for task in tasks:
+            self.producer.send(self.topic, encode_task(task), key=task.item_id.encode())
+
+
+def encode_task(task: Task) -> bytes:
+    """A candidates-topic value: the task as JSON."""
+    doc = {
+        "item_id": task.item_id,
+        "score": task.score,
+        "arrival": task.arrival,
+        "classes": list(task.classes),
+        "payload": task.payload,
+    }
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def decode_task(value: bytes) -> Task:
+    """Read a candidates-topic value back."""
+    doc = json.loads(value)
+    return Task(doc["item_id"], doc["score"], doc["arrival"], doc.get("payload"), doc["classes"])
+
+
+class Scorer:
+    """Scores events, decides which to query, and records why.
+
+    Parameters
+    ----------
+    model
+        The model (swapped for a newer version with `swap_model`).
+    rule
+        The decision rule with its budget.
+    store
+        Durable state: decision log, seen items, budget state (and the local queue).
+    producer
+        For predictions, dead letters, alerts and remote candidates.
+    sink
+        Where chosen items go (`QueueSink` in one process, `TopicSink` otherwise).
+    topics
+        Topic names.
+    field_map
+        How to read events.
+    monitor
+        Label-free drift monitor on every item's uncertainty (optional).
+    publish_predictions
+        Whether to publish a prediction for every item.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        rule: DecisionRule,
+        store: Store,
+        producer: Producer,
+        sink: CandidateSink,
+        topics: ScorerTopics,
+        *,
+        field_map: FieldMap = DEFAULT_FIELDS,
+        clock: Clock | None = None,
+        monitor: DriftMonitor | None = None,
+        model_version: str = "0",
+        publish_predictions: bool = True,
+    ) -> None:
+        self.model = model
+        self.rule = rule
+        self.store = store
+        self.producer = producer
+        self.sink = sink
+        self.topics = topics
+        self.field_map = field_map
+        self.clock = clock or SystemClock()
+        self.monitor = monitor
+        self.model_version = model_version
+        self.publish_predictions = publish_predictions
+        self.position = 0
+        saved = store.load_budget_state()
+        if saved is not None:
+            rule.budget.restore(saved)
+            self.position = int(saved.get("seen", 0))
+
+    def swap_model(self, model: Model, version: str) -> None:
+        """Score with `model` from the next batch on."""
+        self.model = model
+        self.model_version = version
+        if self.monitor is not None:
+            self.monitor.rebase_label_free()  # a new model means new uncertainties, not drift
+        logger.info("model swapped version=%s", version)
+
+    def handle(self, records: Sequence[Record], commit: Callable[[Offsets], None]) -> BatchReport:
+        """Process one polled batch. The order of the steps is the delivery guarantee:
+
+        1. Validate every record against the field map; a malformed one goes to
+           the dead-letter topic with the reason and its source coordinates.
+        2. Set aside items whose effects are already durable (a replay after a
+           crash): they are neither decided nor queued again.
+        3. Score the rest and decide, item by item, which to query.
+        4. Publish predictions (and candidates, when the queue is remote).
+        5. Flush the producer: dead letters, predictions and candidates are stored.
+        6. In one store transaction: offer candidates to the local queue, log
+           the decisions, save the budget state, mark the items seen.
+        7. Commit the offsets of the whole batch.
+
+        A crash before 6 replays the batch (duplicates on the topics, keyed by
+        item id); a crash between 6 and 7 replays it as already seen.
+        """
+        report = BatchReport(records=len(records))
+        items = self._validate(records, report)  # 1
+        fresh = self._unseen(items, report)  # 2
+        chosen, rows = self._decide(fresh)  # 3, 4
+        report.scored, report.queried = len(fresh), len(chosen)
+        self.producer.flush()  # 5
+        with self.store.transaction():  # 6
+            if isinstance(self.sink, QueueSink):
+                self.sink.offer(chosen)
+            self.store.log_decisions(rows)
+            self.store.save_budget_state(self.rule.budget.state())
+            self.store.mark_seen([it.id for it in fresh])
+        if records:
+            commit(next_offsets(records))  # 7
+        return report
+
+    # -- steps ------------------------------------------------------------------------------
+    def _validate(self, records: Sequence[Record], report: BatchReport) -> list[Item]:
+        items: list[Item] = []
+        for record in records:
+            try:
+                items.append(decode_record(record, self.field_map))
+            except MalformedEventError as exc:
+                dead_letter(self.producer, self.topics.dlq, record, str(exc))
+                report.dead_lettered += 1
+                logger.warning("dead-lettered where=%s reason=%s", record.where, exc)
+        return items
+
+    def _unseen(self, items: list[Item], report: BatchReport) -> list[Item]:
+        unique: dict[str, Item] = {}
+        for item in items:
+            unique.setdefault(item.id, item)
+        seen = self.store.seen(unique)
+        report.replayed = len(items) - len(unique) + len(seen)
+        return [item for key, item in unique.items() if key not in seen]
+
+    def _decide(self, items: list[Item]) -> tuple[list[Task], list[DecisionRow]]:
+        if not items:
+            return [], []
+        proba = self.model.predict_proba_many(items)
+        classes = self.model.classes
+        scored = Scored(items=items, proba=proba, classes=classes)
+        now = self.clock.now()
+        uncertainty = least_confidence(proba)
+        chosen: list[Task] = []
+        rows: list[DecisionRow] = []
+        for k, decision in enumerate(self.rule.decide(scored)):
+            item = items[k]
+            self.model.observe(item)
+            self._watch(float(uncertainty[k]))
+            rows.append(DecisionRow.from_decision(item.id, now, decision, self.model_version))
+            if self.publish_predictions:
+                self._publish(item, proba[k], classes, decision)
+            if decision.query:
+                chosen.append(self._task(item, proba[k], classes, decision, now))
+        if not isinstance(self.sink, QueueSink):
+            self.sink.offer(chosen)
+        return chosen, rows
+
+    def _watch(self, uncertainty: float) -> None:
+        self.position += 1
+        if self.monitor is None:
+            return
+        alert = self.monitor.update_score(self.position, uncertainty)
+        if alert is not None:
+            self.rule.on_drift(alert)
+            self.store.log_drift(alert)
+            self.producer.send(
+                self.topics.alerts, json.dumps(alert.to_dict()).encode(), key=alert.kind.encode()
+            )
+
+    def _publish(self, item: Item, proba: np.ndarray, classes: Sequence[Any], d: Decision) -> None:
+        best = int(np.argmax(proba)) if len(classes) else -1
+        doc = {
+            "id": item.id,
+            "prediction": classes[best] if best >= 0 else None,
+            "probabilities": {str(c): float(p) for c, p in zip(classes, proba, strict=False)},
+            "uncertainty": d.score,
+            "queried": d.query,
+            "model_version": self.model_version,
+        }
+        self.producer.send(self.topics.predictions, json.dumps(doc).encode(), key=item.id.encode())
+
+    def _task(
+        self, item: Item, proba: np.ndarray, classes: Sequence[Any], d: Decision, now: float
+    ) -> Task:
+        best = int(np.argmax(proba)) if len(classes) else -1
+        payload = {
+            "item": item.model_dump(mode="json"),
+            "prediction": classes[best] if best >= 0 else None,
+            "confidence": float(proba[best]) if best >= 0 else None,
+            "random": d.random,
+            "model_version": self.model_version,
+        }
+        # random-share items jump the queue: their labels are the unbiased estimate
+        score = 1.0 if d.random else max(d.score, 1e-6)
+        return Task(item.id, score, now, payload, classes)

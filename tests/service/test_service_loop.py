@@ -1,0 +1,178 @@
+"""The scorer and learner services end to end over the in-memory transport and a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stream_al.clock import FakeClock
+from stream_al.datasets import open_stream
+from stream_al.drift.monitor import DriftMonitor
+from stream_al.model import make_model
+from stream_al.queue import AnnotationQueue
+from stream_al.rules import make_rule
+from stream_al.service import LearnerService, LearnerTopics, QueueSink, Scorer, ScorerTopics
+from stream_al.service.learner import load_model_version, queue_lookup
+from stream_al.store import open_store
+from stream_al.transport.codec import encode_event, encode_label
+from stream_al.transport.dead_letter import read_dead_letter
+from stream_al.transport.memory import MemoryBroker
+
+SCORER_TOPICS = ScorerTopics("sal.predictions", "sal.dlq", "sal.alerts")
+LEARNER_TOPICS = LearnerTopics("sal.models", "sal.alerts", "sal.dlq")
+
+
+class Loop:
+    """Scorer, local queue and learner wired as `stream-al run` wires them."""
+
+    def __init__(self, db: Path, broker: MemoryBroker, budget: float = 0.05) -> None:
+        self.broker = broker
+        self.clock = FakeClock(1_000.0)
+        self.store = open_store(db)
+        self.producer = broker.producer()
+        self.queue = AnnotationQueue(
+            capacity=100,
+            half_life=600,
+            lease_ttl=60,
+            clock=self.clock,
+            store=self.store.queue_store(),
+        )
+        model = make_model("logreg", classes=["False", "True"])
+        self.scorer = Scorer(
+            model,
+            make_rule("auto", budget, seed=1),
+            self.store,
+            self.producer,
+            QueueSink(self.queue),
+            SCORER_TOPICS,
+            clock=self.clock,
+        )
+        self.learner = LearnerService(
+            model,
+            self.store,
+            self.producer,
+            LEARNER_TOPICS,
+            queue_lookup(self.store),
+            monitor=DriftMonitor(label_free=None),
+            checkpoint_every=20,
+            clock=self.clock,
+        )
+        self.events = broker.consumer(["events"], "scorer")
+        self.labels = broker.consumer(["sal.labels"], "learner")
+
+    def pump(self) -> int:
+        records = self.events.poll(200, timeout_ms=0)
+        self.scorer.handle(records, self.events.commit)
+        return len(records)
+
+    def annotate(self, truth: dict[str, str], n: int = 10) -> None:
+        for lease in self.queue.lease("oracle", n=n):
+            self.producer.send(
+                "sal.labels",
+                encode_label(lease.item_id, truth[lease.item_id], "oracle", self.clock.now()),
+                key=lease.item_id.encode(),
+            )
+            self.queue.ack(lease.lease_id, "oracle")
+
+    def learn(self) -> int:
+        records = self.labels.poll(500, timeout_ms=0)
+        return self.learner.handle(records, self.labels.commit)
+
+
+def _produce(broker: MemoryBroker, n: int) -> dict[str, str]:
+    producer = broker.producer()
+    truth = {}
+    for example in open_stream(f"synth:sea?n={n}", seed=3):
+        producer.send("events", encode_event(example), key=example.item.id.encode())
+        truth[example.item.id] = example.label
+    return truth
+
+
+def test_items_reach_the_queue_labels_flow_back_and_the_model_version_advances(
+    tmp_path: Path,
+) -> None:
+    broker = MemoryBroker()
+    truth = _produce(broker, 4000)
+    loop = Loop(tmp_path / "s.db", broker)
+    while loop.pump():
+        loop.clock.advance(5)
+        loop.annotate(truth)
+        loop.learn()
+    loop.annotate(truth, n=1000)
+    loop.learn()
+    learned = loop.learner.learner.labelled.n
+    assert learned == loop.scorer.rule.budget.spent > 150
+    assert loop.learner.version >= learned // 20
+    versions = [json.loads(r.value) for r in broker.read("sal.models")]
+    assert versions[-1]["version"] == str(loop.learner.version)
+    assert len(broker.read("sal.predictions")) == 4000
+    assert broker.committed("scorer")[("events", 0)] == 4000
+    assert loop.learner.learner.labelled.accuracy > 0.6
+    model, _ = load_model_version(loop.store, "default")
+    assert model.n_learned == versions[-1]["metrics"]["labels"] > learned - 20
+
+
+def test_malformed_events_are_dead_lettered_and_processing_goes_on(tmp_path: Path) -> None:
+    broker = MemoryBroker()
+    producer = broker.producer()
+    producer.send("events", b'{"id": "1", "time": 1, "x": 0.5}')
+    producer.send("events", b"not json", key=b"k")
+    producer.send("events", b'{"time": 2, "x": 0.1}')
+    producer.send("events", b'{"id": "4", "time": 3, "x": 0.7}')
+    loop = Loop(tmp_path / "s.db", broker)
+    report = loop.scorer.handle(loop.events.poll(10, 0), loop.events.commit)
+    assert report.dead_lettered == 2
+    assert report.scored == 2
+    letters = [read_dead_letter(r.value, r.key) for r in broker.read("sal.dlq")]
+    assert letters[0].source.offset == 1
+    assert letters[0].original == b"not json"
+    assert "JSON" in letters[0].error
+    assert "id" in letters[1].error
+    assert broker.committed("scorer")[("events", 0)] == 4
+
+
+def test_a_replayed_batch_neither_duplicates_nor_loses_queued_items(tmp_path: Path) -> None:
+    broker = MemoryBroker()
+    _produce(broker, 1500)
+    db = tmp_path / "s.db"
+    first = Loop(db, broker, budget=0.2)
+    records = first.events.poll(1500, 0)
+    # the batch's effects become durable, then the process dies before committing offsets
+    first.scorer.handle(records, commit=lambda offsets: None)
+    queued = {t.item_id for t in first.queue.lease("x", n=1000)}
+    first.events.close()  # leaves the group without committing anything
+    first.store.close()
+
+    again = Loop(db, broker, budget=0.2)
+    assert again.queue.depth + again.queue.leased_count == len(queued)
+    report = again.scorer.handle(again.events.poll(1500, 0), again.events.commit)
+    assert report.replayed == 1500
+    assert report.queried == 0
+    assert again.queue.depth + again.queue.leased_count == len(queued)
+    assert again.scorer.rule.budget.spent == first.scorer.rule.budget.spent
+
+
+@pytest.mark.parametrize(
+    "bad", [b"{}", b'{"id": "zzz", "label": "True", "annotator": "a", "time": 1}']
+)
+def test_bad_or_unknown_labels_are_dead_lettered(tmp_path: Path, bad: bytes) -> None:
+    broker = MemoryBroker()
+    loop = Loop(tmp_path / "s.db", broker)
+    broker.producer().send("sal.labels", bad)
+    assert loop.learn() == 0
+    assert len(broker.read("sal.dlq")) == 1
+
+
+def test_a_label_delivered_twice_is_learned_once(tmp_path: Path) -> None:
+    broker = MemoryBroker()
+    truth = _produce(broker, 300)
+    loop = Loop(tmp_path / "s.db", broker, budget=0.3)
+    loop.pump()
+    loop.annotate(truth, n=5)
+    sent = broker.read("sal.labels")
+    for record in sent:  # the annotator's client retried
+        broker.producer().send("sal.labels", record.value, key=record.key)
+    assert loop.learn() == len(sent)
+    assert loop.learner.learner.labelled.n == len(sent)
