@@ -20,6 +20,8 @@ from stream_al.exceptions import StreamALError
 
 __all__ = ["app", "main"]
 
+_SERVICES = {"run", "scorer", "queue", "learner", "produce"}
+
 app = typer.Typer(
     name="stream-al",
     help="Streaming active learning on evolving data.",
@@ -184,9 +186,21 @@ def demo(
     run_and_report(config, out_dir, out)
 
 
+def _register_service() -> None:
+    from stream_al.service_cli import register
+
+    register(app)
+
+
+_register_service()
+
+
 def main() -> None:
     """Entry point of the `stream-al` script."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if len(sys.argv) > 1 and sys.argv[1] in _SERVICES else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         app()
     except StreamALError as exc:

@@ -35,7 +35,7 @@ __all__ = ["TOPICS", "KafkaSettings", "SaslMechanism", "SecurityProtocol", "Topi
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 #: The topics stream-al writes, each named ``<topic_prefix>.<name>``.
-TopicName = Literal["predictions", "labels", "alerts", "models", "dlq"]
+TopicName = Literal["predictions", "labels", "alerts", "models", "dlq", "candidates"]
 TOPICS: tuple[str, ...] = get_args(TopicName)
 
 _TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")

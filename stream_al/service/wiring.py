@@ -1,0 +1,261 @@
+"""Build the service's parts from the settings and run its loops.
+
+`stream-al run` wires scorer, local queue and learner in one process over one
+model; `stream-al scorer`, `queue` and `learner` run one role each, talking
+through topics (events → candidates → queue; labels → learner → models →
+scorers) and one store file.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from stream_al.clock import SystemClock
+from stream_al.config import Settings
+from stream_al.drift.monitor import DriftMonitor
+from stream_al.model import make_model
+from stream_al.model.base import Model
+from stream_al.queue import AnnotationQueue
+from stream_al.rules import make_rule
+from stream_al.service.learner import LearnerService, LearnerTopics, queue_lookup
+from stream_al.service.scorer import (
+    CandidateSink,
+    QueueSink,
+    Scorer,
+    ScorerTopics,
+    TopicSink,
+    decode_task,
+)
+from stream_al.store import open_store
+from stream_al.store.base import Store
+from stream_al.transport.base import Consumer, Offsets, Producer, Record, next_offsets
+from stream_al.transport.codec import FieldMap
+from stream_al.transport.memory import MemoryBroker
+
+__all__ = ["Roles", "Transport", "build_transport", "run_roles"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Transport:
+    """How the roles reach the log: consumers and producers of one backend."""
+
+    consumer: Callable[[Sequence[str], str], Consumer]
+    producer: Callable[[], Producer]
+    ensure: Callable[[Sequence[str], set[str]], Any]
+    broker: MemoryBroker | None = None
+
+
+def build_transport(settings: Settings, broker: MemoryBroker | None = None) -> Transport:
+    """Kafka when brokers are configured, else the embedded in-process transport."""
+    kafka = settings.kafka
+    if kafka.embedded:
+        mem = broker or MemoryBroker()
+        return Transport(
+            consumer=lambda topics, group: mem.consumer(topics, group),
+            producer=mem.producer,
+            ensure=lambda names, compacted: mem.ensure_topics(names, compacted=compacted),
+            broker=mem,
+        )
+    from stream_al.transport.kafka import KafkaRecordConsumer, KafkaRecordProducer, ensure_topics
+
+    bootstrap = ",".join(kafka.bootstrap_servers)
+    client = kafka.client_options()
+    client.pop("bootstrap_servers", None)
+    consumer_extra = {
+        "session_timeout_ms": kafka.session_timeout_ms,
+        "heartbeat_interval_ms": kafka.heartbeat_interval_ms,
+        "max_poll_records": kafka.max_poll_records,
+        "auto_offset_reset": kafka.auto_offset_reset,
+    }
+    return Transport(
+        consumer=lambda topics, group: KafkaRecordConsumer(
+            topics, group, bootstrap, client | consumer_extra
+        ),
+        producer=lambda: KafkaRecordProducer(bootstrap, client),
+        ensure=lambda names, compacted: ensure_topics(
+            bootstrap, names, compacted=compacted, client_options=client
+        ),
+    )
+
+
+def field_map(settings: Settings) -> FieldMap:
+    """The event codec's field map from the ``[fields]`` section."""
+    f = settings.fields
+    features = None if f.features == "*" else tuple(f.features)
+    return FieldMap(id=f.id, time=f.time, features=features, text=f.text, label=f.label)
+
+
+@dataclass
+class Roles:
+    """The parts one process runs, each a (consumer, handler) loop."""
+
+    loops: list[tuple[Consumer, Callable[[list[Record]], Any]]] = field(default_factory=list)
+    store: Store | None = None
+    producer: Producer | None = None
+    queue: AnnotationQueue | None = None
+    scorer: Scorer | None = None
+    learner: LearnerService | None = None
+
+
+def build_roles(settings: Settings, transport: Transport, roles: set[str]) -> Roles:
+    """Wire `roles` (a subset of scorer, queue, learner) from `settings`."""
+    kafka = settings.kafka
+    transport.ensure([kafka.input_topic, *_topics(settings).values()], {kafka.topic("models")})
+    store = open_store(settings.store.path)
+    out = Roles(store=store, producer=transport.producer())
+    model = make_model(
+        settings.model.name, classes=settings.model.classes, seed=settings.strategy.seed
+    )
+    if "queue" in roles:
+        out.queue = _queue(settings, store)
+    if "scorer" in roles:
+        out.scorer = scorer = _scorer(settings, model, out)
+        events = transport.consumer([kafka.input_topic], kafka.group_id)
+        out.loops.append((events, _committing(scorer.handle, events)))
+    elif out.queue is not None:
+        candidates = transport.consumer([kafka.topic("candidates")], f"{kafka.group_id}-queue")
+        out.loops.append((candidates, _committing(_offer_to(out.queue, store), candidates)))
+    if "learner" in roles:
+        out.learner = learner = _learner(settings, model, out)
+        labels = transport.consumer([kafka.topic("labels")], f"{kafka.group_id}-learner")
+        out.loops.append((labels, _committing(learner.handle, labels)))
+    return out
+
+
+Handler = Callable[[Sequence[Record], Callable[[Offsets], None]], Any]
+
+
+def _committing(handle: Handler, consumer: Consumer) -> Callable[[list[Record]], Any]:
+    def run(records: list[Record]) -> Any:
+        return handle(records, consumer.commit)
+
+    return run
+
+
+def _topics(settings: Settings) -> dict[str, str]:
+    names = ("predictions", "labels", "alerts", "models", "dlq", "candidates")
+    return {name: settings.kafka.topic(name) for name in names}  # type: ignore[arg-type]
+
+
+def _queue(settings: Settings, store: Store) -> AnnotationQueue:
+    q = settings.queue
+    return AnnotationQueue(
+        capacity=q.capacity,
+        half_life=q.half_life_s,
+        lease_ttl=q.lease_ttl_s,
+        item_ttl=q.item_ttl_s,
+        clock=SystemClock(),
+        store=store.queue_store(settings.store.queue_history),
+        on_full=q.on_full,
+        max_skips=q.max_skips,
+        remember=q.remember,
+    )
+
+
+def _scorer(settings: Settings, model: Model, roles: Roles) -> Scorer:
+    assert roles.store is not None
+    assert roles.producer is not None
+    topics = _topics(settings)
+    sink: CandidateSink = (
+        QueueSink(roles.queue)
+        if roles.queue is not None
+        else TopicSink(roles.producer, topics["candidates"])
+    )
+    drift = settings.drift
+    monitor = None
+    if drift.label_free is not None:
+        monitor = DriftMonitor(
+            labelled=drift.labelled,
+            label_free=drift.label_free,
+            cooldown_items=drift.cooldown_items,
+        )
+    rule = make_rule(settings.strategy.name, settings.strategy.budget, seed=settings.strategy.seed)
+    return Scorer(
+        model,
+        rule,
+        roles.store,
+        roles.producer,
+        sink,
+        ScorerTopics(topics["predictions"], topics["dlq"], topics["alerts"], topics["candidates"]),
+        field_map=field_map(settings),
+        monitor=monitor,
+        publish_predictions=settings.scorer.publish_predictions,
+    )
+
+
+def _learner(settings: Settings, model: Model, roles: Roles) -> LearnerService:
+    assert roles.store is not None
+    assert roles.producer is not None
+    topics = _topics(settings)
+    drift = settings.drift
+    learner = LearnerService(
+        model,
+        roles.store,
+        roles.producer,
+        LearnerTopics(topics["models"], topics["alerts"], topics["dlq"]),
+        queue_lookup(roles.store),
+        monitor=DriftMonitor(
+            labelled=drift.labelled, label_free=None, cooldown_items=drift.cooldown_items
+        ),
+    )
+    if roles.scorer is not None:  # one process: a confirmed drift boosts the scorer's rule
+        learner.on_alert.append(roles.scorer.rule.on_drift)
+    return learner
+
+
+def _offer_to(queue: AnnotationQueue, store: Store) -> Handler:
+    """The queue role's handler: offer candidates durably, then commit."""
+
+    def handle(records: Sequence[Record], commit: Callable[[Offsets], None]) -> None:
+        with store.transaction():
+            for record in records:
+                queue.offer(decode_task(record.value))
+        if records:
+            commit(next_offsets(records))
+
+    return handle
+
+
+def run_roles(roles: Roles, stop: threading.Event, poll_ms: int = 500, batch: int = 500) -> None:
+    """Poll every loop in turn until `stop` is set; then close everything."""
+    try:
+        while not stop.is_set():
+            for consumer, handle in roles.loops:
+                records = consumer.poll(batch, timeout_ms=poll_ms // max(1, len(roles.loops)))
+                handle(records)
+            if roles.queue is not None:
+                roles.queue.expire()
+    finally:
+        for consumer, _ in roles.loops:
+            consumer.close()
+        if roles.producer is not None:
+            roles.producer.close()
+        if roles.store is not None:
+            roles.store.close()
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT / SIGTERM, so loops finish their batch and close cleanly."""
+    stop = threading.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum: int, frame: Any) -> None:
+        logger.info("stopping signal=%s", signal.Signals(signum).name)
+        stop.set()
+
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

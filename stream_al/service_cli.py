@@ -1,0 +1,194 @@
+"""The service commands: `stream-al run`, `scorer`, `queue`, `learner` and `produce`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["register"]
+
+logger = logging.getLogger("stream_al.service")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML configuration (every field overridable by STREAM_AL_*)"),
+]
+
+produce_app = typer.Typer(help="Replay a file or a synthetic drifting stream into a topic.")
+
+
+def _serve(
+    config: Path | None,
+    roles: set[str],
+    replay: str | None = None,
+    rate: float | None = None,
+    oracle: bool = False,
+) -> None:
+    from stream_al.config import load_settings
+    from stream_al.service.wiring import build_roles, build_transport, run_roles, stop_on_signals
+
+    settings = load_settings(config)
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)  # our transport logs outages once
+    transport = build_transport(settings)
+    built = build_roles(settings, transport, roles)
+    logger.info(
+        "started roles=%s transport=%s store=%s",
+        ",".join(sorted(roles)),
+        "embedded" if settings.kafka.embedded else ",".join(settings.kafka.bootstrap_servers),
+        settings.store.path,
+    )
+    with stop_on_signals() as stop:
+        if replay is not None:
+            _replay_in_background(
+                replay, transport.producer(), settings.kafka.input_topic, rate, stop
+            )
+        if oracle and replay is not None and built.queue is not None:
+            _oracle_in_background(
+                replay, built.queue, transport.producer(), settings.kafka.topic("labels"), stop
+            )
+        run_roles(
+            built, stop, poll_ms=settings.scorer.poll_timeout_ms, batch=settings.scorer.batch_size
+        )
+
+
+def _replay_in_background(
+    data: str, producer: object, topic: str, rate: float | None, stop: threading.Event
+) -> None:
+    from producers.replay import replay
+
+    def work() -> None:
+        sent = replay(data, producer, topic, rate=rate)  # type: ignore[arg-type]
+        logger.info("replay done sent=%d topic=%s", sent, topic)
+
+    threading.Thread(target=work, name="replay", daemon=True).start()
+
+
+def _oracle_in_background(
+    data: str, queue: object, producer: object, topic: str, stop: threading.Event
+) -> None:
+    """Answer queued tasks from the file's true labels (a stand-in for annotators)."""
+    from producers.labels import ground_truth
+    from stream_al.transport.codec import encode_label
+
+    truth = ground_truth(data)
+    lock = threading.Lock()
+
+    def work() -> None:
+        while not stop.wait(0.2):
+            with lock:
+                leases = queue.lease("oracle", n=50)  # type: ignore[attr-defined]
+                for lease in leases:
+                    value = encode_label(
+                        lease.item_id, truth[lease.item_id], "oracle", lease.leased_at
+                    )
+                    producer.send(topic, value, key=lease.item_id.encode())  # type: ignore[attr-defined]
+                producer.flush()  # type: ignore[attr-defined]
+                for lease in leases:
+                    queue.ack(lease.lease_id, "oracle")  # type: ignore[attr-defined]
+
+    threading.Thread(target=work, name="oracle", daemon=True).start()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the service commands to the `stream-al` app."""
+
+    @app.command()
+    def run(
+        config: ConfigOption = None,
+        replay: Annotated[
+            str | None,
+            typer.Option(help="Also replay this file/synth: stream into the input topic"),
+        ] = None,
+        rate: Annotated[
+            float | None, typer.Option(help="Replay rate, events/s (default: as fast as possible)")
+        ] = None,
+        oracle: Annotated[
+            bool, typer.Option(help="Answer queued tasks from the replayed file's labels")
+        ] = False,
+    ) -> None:
+        """The service in one process: scorer, queue and learner (embedded without a broker)."""
+        _serve(config, {"scorer", "queue", "learner"}, replay, rate, oracle)
+
+    @app.command()
+    def scorer(config: ConfigOption = None) -> None:
+        """Score the input topic; candidates go to the candidates topic (one scorer a partition)."""
+        _serve(config, {"scorer"})
+
+    @app.command("queue")
+    def queue_role(config: ConfigOption = None) -> None:
+        """Hold the annotation queue, fed by the candidates topic."""
+        _serve(config, {"queue"})
+
+    @app.command()
+    def learner(config: ConfigOption = None) -> None:
+        """Learn from the labels topic; publish model versions and drift alerts."""
+        _serve(config, {"learner"})
+
+    app.add_typer(produce_app, name="produce")
+
+
+@produce_app.command("replay")
+def produce_replay(
+    data: Annotated[str, typer.Option("--data", help="File or synth:NAME[?n=..] to replay")],
+    topic: Annotated[str, typer.Option(help="Topic to write to")] = "events",
+    bootstrap: Annotated[
+        str, typer.Option(help="Kafka brokers, host:port[,host:port]")
+    ] = "127.0.0.1:9092",
+    rate: Annotated[
+        float | None, typer.Option(help="Events per second (default: as fast as possible)")
+    ] = None,
+    with_labels: Annotated[bool, typer.Option(help="Include the true label in each event")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many events")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of synthetic streams")] = 0,
+) -> None:
+    """Replay a CSV/ARFF/TSV file or a synthetic drifting stream into a Kafka topic."""
+    from producers.replay import replay
+    from stream_al.transport.kafka import KafkaRecordProducer
+
+    producer = KafkaRecordProducer(bootstrap)
+    try:
+        sent = replay(
+            data, producer, topic, rate=rate, include_label=with_labels, limit=limit, seed=seed
+        )
+    finally:
+        producer.close()
+    typer.echo(f"sent {sent} events to {topic}")
+
+
+@produce_app.command("labels")
+def produce_labels(
+    data: Annotated[
+        str, typer.Option("--data", help="The replayed file or synth: stream (ground truth)")
+    ],
+    source_topic: Annotated[
+        str, typer.Option(help="Topic of records with an item id to answer")
+    ] = "stream-al.candidates",
+    labels_topic: Annotated[str, typer.Option(help="Where labels go")] = "stream-al.labels",
+    id_field: Annotated[str, typer.Option(help="Field holding the item id")] = "item_id",
+    bootstrap: Annotated[str, typer.Option(help="Kafka brokers")] = "127.0.0.1:9092",
+    group: Annotated[str, typer.Option(help="Consumer group")] = "stream-al-oracle",
+    idle_timeout: Annotated[float, typer.Option(help="Stop after this many idle seconds")] = 30.0,
+) -> None:
+    """An oracle annotator for tests and benchmarks: answers with the ground-truth label."""
+    from producers.labels import answer_labels, ground_truth
+    from stream_al.transport.kafka import KafkaRecordConsumer, KafkaRecordProducer
+
+    consumer = KafkaRecordConsumer([source_topic], group, bootstrap)
+    producer = KafkaRecordProducer(bootstrap)
+    try:
+        n = answer_labels(
+            consumer,
+            producer,
+            labels_topic,
+            ground_truth(data),
+            id_field=id_field,
+            idle_timeout=idle_timeout,
+        )
+    finally:
+        consumer.close()
+        producer.close()
+    typer.echo(f"answered {n} labels")

@@ -1,0 +1,196 @@
+"""`KafkaRecordProducer`: appends records to Kafka topics and rides out broker outages.
+
+``send`` is asynchronous (batched by kafka-python); ``flush`` waits until every
+record sent so far is acknowledged by the broker, which is the moment the
+offsets of whatever produced them may be committed.
+
+During an outage kafka-python keeps the records and retries them in order (one
+request in flight, a delivery timeout of a day), so nothing is lost. When
+acknowledgements stop for `stall_after` seconds the broker is probed; if it does
+not answer, ``send`` waits (exponential backoff with jitter, one log line when
+the outage starts and one when it ends) instead of filling memory, and carries
+on where it stopped. Without idempotence, a batch whose request timed out while
+the broker was alive but frozen may be written twice (at-least-once): consumers
+deduplicate on the item id. Records the broker refuses for good (too large, not
+authorized) raise `DeliveryError` at the next ``send`` or ``flush``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaTimeoutError
+
+from stream_al.transport.backoff import Backoff
+from stream_al.transport.errors import BrokerUnavailableError, DeliveryError, TransportError
+from stream_al.transport.kafka.options import producer_options
+from stream_al.transport.kafka.watch import BrokerWatch, connect
+
+__all__ = ["KafkaRecordProducer"]
+
+logger = logging.getLogger(__name__)
+
+
+class KafkaRecordProducer:
+    """Sends records to Kafka; implements `stream_al.transport.base.Producer`.
+
+    Parameters
+    ----------
+    bootstrap
+        ``host:port[,host:port...]`` of the brokers.
+    client_options
+        Extra kafka-python ``KafkaProducer`` settings (TLS, SASL, compression...),
+        overriding our defaults (acks=all, linger 5 ms, 256 KiB batches, not
+        idempotent, one request in flight, a delivery timeout of a day; see
+        `stream_al.transport.kafka.options`).
+    backoff
+        Delays between probes during an outage.
+    stall_after
+        Seconds without an acknowledgement, while some are awaited, before probing.
+    probe_timeout
+        Seconds a probe waits for the broker to answer.
+    connect_timeout
+        Seconds to wait for the broker when starting (None: as long as it takes).
+    """
+
+    def __init__(
+        self,
+        bootstrap: str,
+        client_options: Mapping[str, Any] | None = None,
+        backoff: Backoff | None = None,
+        stall_after: float = 3.0,
+        probe_timeout: float = 1.5,
+        connect_timeout: float | None = None,
+    ) -> None:
+        options = producer_options(bootstrap, client_options)
+        self.stall_after = stall_after
+        self._watch = BrokerWatch(
+            f"client=producer bootstrap={bootstrap}", bootstrap, options, backoff, probe_timeout
+        )
+        self._producer: KafkaProducer = connect(
+            lambda: KafkaProducer(**options), self._watch, connect_timeout
+        )
+        # Counters written by one thread each (sends: the caller; acks and errors: kafka-python's
+        # I/O thread), so reading them needs no lock; `_refused` is swapped under the lock.
+        self._lock = threading.Lock()
+        self._sent = 0
+        self._acked = 0
+        self._errored = 0
+        self._last_ack = 0.0
+        self._waiting_since = 0.0
+        self._last_check = 0.0
+        self._refused: list[BaseException] = []
+
+    @property
+    def outages(self) -> int:
+        """How many times the broker became unreachable since this producer started."""
+        return self._watch.outage.outages
+
+    @property
+    def acknowledged(self) -> int:
+        """Records the broker acknowledged."""
+        return self._acked
+
+    @property
+    def unacknowledged(self) -> int:
+        """Records sent but not acknowledged (nor failed) yet."""
+        return self._sent - self._acked - self._errored
+
+    def send(self, topic: str, value: bytes, key: bytes | None = None) -> None:
+        """Queue one record for `topic`; waits while the broker is unreachable."""
+        self._check_progress()
+        self._watch.wait_until_reachable()
+        self._raise_refused()
+        while True:
+            try:
+                future = self._producer.send(topic, value=value, key=key)
+                break
+            except KafkaTimeoutError as exc:
+                if self._watch.check():
+                    logger.warning(
+                        "send blocked for max_block_ms although the broker answers (no "
+                        "metadata for the topic yet, or the send buffer is full); retrying "
+                        "(topic=%s error=%r)",
+                        topic,
+                        exc,
+                    )
+                self._watch.wait_until_reachable()
+            except AssertionError as exc:  # kafka-python asserts on a closed producer
+                raise TransportError(f"send to {topic!r} failed: {exc!r}") from exc
+        if self._sent == self._acked + self._errored:
+            self._waiting_since = time.monotonic()
+        self._sent += 1
+        future.add_both(self._on_done)
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until every record sent so far is acknowledged.
+
+        Raises
+        ------
+        BrokerUnavailableError
+            `timeout` seconds passed first (the records stay queued).
+        DeliveryError
+            The broker refused a record for good.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            step = 1.0 if deadline is None else min(1.0, max(0.0, deadline - time.monotonic()))
+            try:
+                self._producer.flush(timeout=step)
+                break
+            except KafkaTimeoutError:
+                self._check_progress()
+                reachable = self._watch.wait_until_reachable(deadline)
+                if not reachable or (deadline is not None and time.monotonic() >= deadline):
+                    raise BrokerUnavailableError(
+                        f"{self.unacknowledged} records not acknowledged by {self._watch.bootstrap}"
+                        f" within {timeout}s; they are still queued, flush again to wait longer"
+                    ) from None
+        self._raise_refused()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Flush (waiting up to `timeout` seconds, None: as long as it takes), then close."""
+        try:
+            self.flush(timeout)
+        finally:
+            self._producer.close(timeout=timeout if timeout is not None else 5.0)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _on_done(self, result: object) -> None:
+        """On kafka-python's I/O thread: an acknowledgement, or the error that ended a record."""
+        if isinstance(result, BaseException):
+            with self._lock:
+                self._refused.append(result)
+            self._errored += 1
+        else:
+            self._last_ack = time.monotonic()
+            self._acked += 1
+
+    def _check_progress(self) -> None:
+        """Probe the broker when acknowledgements have stopped for `stall_after` seconds."""
+        now = time.monotonic()
+        quiet = now - max(self._waiting_since, self._last_ack)
+        if (
+            self.unacknowledged
+            and quiet > self.stall_after
+            and now - self._last_check > self.stall_after
+        ):
+            self._last_check = now
+            self._watch.check()
+
+    def _raise_refused(self) -> None:
+        if not self._refused:  # the common case, without taking the lock
+            return
+        with self._lock:
+            refused, self._refused = self._refused, []
+        raise DeliveryError(
+            f"{len(refused)} record(s) were not delivered, first because of {refused[0]!r}; "
+            "fix the record size, the topic or the permissions (records are kept and retried "
+            "through outages for delivery_timeout_ms, a day by default)"
+        )

@@ -1,0 +1,118 @@
+"""`BrokerWatch`: an `Outage` fed by probes, and `connect` that rides out a down broker.
+
+Both clients use it the same way: when something suggests the broker is gone
+(a retriable error, or no progress for a few seconds) they `check`; while it is
+unreachable they wait for the backoff delay, probe again, and carry on when it
+answers. The outage is logged once when it starts and once when it ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from kafka.errors import KafkaError
+
+from stream_al.transport.backoff import Backoff, Outage
+from stream_al.transport.errors import BrokerUnavailableError, TransportError
+from stream_al.transport.kafka.probe import probe
+
+__all__ = ["BrokerWatch", "connect", "is_retriable"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def is_retriable(exc: BaseException) -> bool:
+    """Whether a kafka-python error may go away by itself (outage, leader move...)."""
+    return bool(getattr(exc, "retriable", False))
+
+
+class BrokerWatch:
+    """Whether the broker answers, checked by probes, with one log line per change.
+
+    Parameters
+    ----------
+    client
+        Who is watching, for the log lines (``client=consumer group=g bootstrap=...``).
+    bootstrap
+        The servers to probe.
+    options
+        Client options (their TLS settings are used by the probe).
+    backoff
+        Delays between probes while the broker is unreachable.
+    probe_timeout
+        Seconds a probe waits for an answer.
+    sleep
+        How to wait (injected in tests).
+    """
+
+    def __init__(
+        self,
+        client: str,
+        bootstrap: str,
+        options: Mapping[str, Any],
+        backoff: Backoff | None = None,
+        probe_timeout: float = 1.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.outage = Outage(client, backoff, log=logger)
+        self.bootstrap = bootstrap
+        self.probe_timeout = probe_timeout
+        self._options = dict(options)
+        self._sleep = sleep
+
+    @property
+    def reachable(self) -> bool:
+        """False from a failed check until a successful one."""
+        return self.outage.reachable
+
+    def check(self) -> bool:
+        """Probe the broker now; record and return whether it answered."""
+        reason = probe(self.bootstrap, self._options, self.probe_timeout)
+        if reason is None:
+            self.outage.recovered()
+            return True
+        self.outage.failed(reason)
+        return False
+
+    def failed(self, reason: str) -> None:
+        """Record a failure seen by the client itself (an error from the broker or the network)."""
+        self.outage.failed(reason)
+
+    def wait_until_reachable(self, deadline: float | None = None) -> bool:
+        """Back off and probe until the broker answers (True) or `deadline` passes (False)."""
+        while not self.outage.reachable:
+            pause = self.outage.wait()
+            if deadline is not None and time.monotonic() + pause > deadline:
+                self._sleep(max(0.0, deadline - time.monotonic()))
+                return False
+            self._sleep(pause)
+            self.check()
+        return True
+
+
+def connect(factory: Callable[[], T], watch: BrokerWatch, timeout: float | None) -> T:
+    """Build a kafka-python client, waiting out an unreachable broker (forever if no `timeout`).
+
+    The broker is probed before each try: a kafka-python 3.0.12 constructor that
+    cannot bootstrap leaks its I/O thread, so trying blindly in a loop would leak
+    one thread per retry.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    watch.check()
+    while True:
+        if not watch.wait_until_reachable(deadline):
+            raise BrokerUnavailableError(
+                f"no broker answered at {watch.bootstrap} within {timeout}s; check the "
+                "bootstrap address and that the broker is running"
+            )
+        try:
+            return factory()
+        except KafkaError as exc:
+            if not is_retriable(exc):
+                raise TransportError(f"cannot connect to {watch.bootstrap}: {exc}") from exc
+            watch.failed(str(exc))
