@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["register"]
+__all__ = ["register", "serve"]
 
 logger = logging.getLogger("stream_al.service")
 
@@ -21,13 +21,19 @@ ConfigOption = Annotated[
 produce_app = typer.Typer(help="Replay a file or a synthetic drifting stream into a topic.")
 
 
-def _serve(
+def serve(
     config: Path | None,
     roles: set[str],
     replay: str | None = None,
     rate: float | None = None,
     oracle: bool = False,
 ) -> None:
+    """Run `roles` from the configuration until SIGINT / SIGTERM.
+
+    `replay` feeds a file or synthetic stream into the input topic, and `oracle`
+    answers the local queue's tasks from its true labels (stand-ins for a
+    producer and for annotators, for trying the service out).
+    """
     from stream_al.config import load_settings
     from stream_al.service.wiring import build_roles, build_transport, run_roles, stop_on_signals
 
@@ -111,22 +117,22 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """The service in one process: scorer, queue and learner (embedded without a broker)."""
-        _serve(config, {"scorer", "queue", "learner"}, replay, rate, oracle)
+        serve(config, {"scorer", "queue", "learner"}, replay, rate, oracle)
 
     @app.command()
     def scorer(config: ConfigOption = None) -> None:
         """Score the input topic; candidates go to the candidates topic (one scorer a partition)."""
-        _serve(config, {"scorer"})
+        serve(config, {"scorer"})
 
     @app.command("queue")
     def queue_role(config: ConfigOption = None) -> None:
         """Hold the annotation queue, fed by the candidates topic."""
-        _serve(config, {"queue"})
+        serve(config, {"queue"})
 
     @app.command()
     def learner(config: ConfigOption = None) -> None:
         """Learn from the labels topic; publish model versions and drift alerts."""
-        _serve(config, {"learner"})
+        serve(config, {"learner"})
 
     app.add_typer(produce_app, name="produce")
 

@@ -8,9 +8,11 @@ scorers) and one store file.
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +25,12 @@ from stream_al.model import make_model
 from stream_al.model.base import Model
 from stream_al.queue import AnnotationQueue
 from stream_al.rules import make_rule
-from stream_al.service.learner import LearnerService, LearnerTopics, queue_lookup
+from stream_al.service.learner import (
+    LearnerService,
+    LearnerTopics,
+    load_model_version,
+    queue_lookup,
+)
 from stream_al.service.scorer import (
     CandidateSink,
     QueueSink,
@@ -34,6 +41,7 @@ from stream_al.service.scorer import (
 )
 from stream_al.store import open_store
 from stream_al.store.base import Store
+from stream_al.store.errors import StoreError
 from stream_al.transport.base import Consumer, Offsets, Producer, Record, next_offsets
 from stream_al.transport.codec import FieldMap
 from stream_al.transport.memory import MemoryBroker
@@ -120,6 +128,10 @@ def build_roles(settings: Settings, transport: Transport, roles: set[str]) -> Ro
         out.scorer = scorer = _scorer(settings, model, out)
         events = transport.consumer([kafka.input_topic], kafka.group_id)
         out.loops.append((events, _committing(scorer.handle, events)))
+        if "learner" not in roles:  # a separate learner: pick up its versions
+            group = f"{kafka.group_id}-models-{uuid.uuid4().hex[:8]}"  # every scorer sees all
+            models = transport.consumer([kafka.topic("models")], group)
+            out.loops.append((models, _hot_swap(scorer, store)))
     elif out.queue is not None:
         candidates = transport.consumer([kafka.topic("candidates")], f"{kafka.group_id}-queue")
         out.loops.append((candidates, _committing(_offer_to(out.queue, store), candidates)))
@@ -209,6 +221,26 @@ def _learner(settings: Settings, model: Model, roles: Roles) -> LearnerService:
     if roles.scorer is not None:  # one process: a confirmed drift boosts the scorer's rule
         learner.on_alert.append(roles.scorer.rule.on_drift)
     return learner
+
+
+def _hot_swap(scorer: Scorer, store: Store) -> Callable[[list[Record]], None]:
+    """Load the newest version announced on the models topic and score with it."""
+
+    def handle(records: list[Record]) -> None:
+        if not records:
+            return
+        doc = json.loads(records[-1].value)
+        version = str(doc["version"])
+        if version == scorer.model_version:
+            return
+        try:
+            model, _ = load_model_version(store, str(doc["name"]), version)
+        except StoreError as exc:  # e.g. a checkpoint written to another store file
+            logger.warning("model not swapped version=%s reason=%s", version, exc)
+            return
+        scorer.swap_model(model, version)
+
+    return handle
 
 
 def _offer_to(queue: AnnotationQueue, store: Store) -> Handler:

@@ -1,4 +1,4 @@
-"""The scorer and learner services end to end over the in-memory transport and a real SQLite file."""
+"""The scorer and learner services end to end: in-memory transport, a real SQLite file."""
 
 from __future__ import annotations
 
