@@ -31,6 +31,7 @@ from stream_al.service.learner import (
     load_model_version,
     queue_lookup,
 )
+from stream_al.service.reactions import rescore_on_drift
 from stream_al.service.scorer import (
     CandidateSink,
     QueueSink,
@@ -220,6 +221,8 @@ def _learner(settings: Settings, model: Model, roles: Roles) -> LearnerService:
     )
     if roles.scorer is not None:  # one process: a confirmed drift boosts the scorer's rule
         learner.on_alert.append(roles.scorer.rule.on_drift)
+    if roles.queue is not None and roles.scorer is not None:  # ... and re-ranks the queue
+        learner.on_alert.append(rescore_on_drift(roles.queue, model, roles.scorer.rule.strategy))
     return learner
 
 

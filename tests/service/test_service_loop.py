@@ -10,6 +10,7 @@ import pytest
 from stream_al.clock import FakeClock
 from stream_al.datasets import open_stream
 from stream_al.drift.monitor import DriftMonitor
+from stream_al.items import Item
 from stream_al.model import make_model
 from stream_al.queue import AnnotationQueue
 from stream_al.rules import make_rule
@@ -176,3 +177,35 @@ def test_a_label_delivered_twice_is_learned_once(tmp_path: Path) -> None:
         broker.producer().send("sal.labels", record.value, key=record.key)
     assert loop.learn() == len(sent)
     assert loop.learner.learner.labelled.n == len(sent)
+
+
+def test_a_labelled_drift_rescores_the_queue_with_the_current_model(tmp_path: Path) -> None:
+    from stream_al.drift.alerts import DriftAlert
+    from stream_al.service.reactions import rescore_on_drift
+    from stream_al.strategies.uncertainty import Margin
+
+    broker = MemoryBroker()
+    truth = _produce(broker, 600)
+    loop = Loop(tmp_path / "s.db", broker, budget=0.3)
+    loop.pump()
+    tasks = {r.task.item_id: r.task for r in loop.store.queue_store().records()}
+    assert len(tasks) > 20
+    model = loop.scorer.model
+    for item_id in tasks:  # the model changes a lot after the tasks were scored
+        model.learn_one(Item.model_validate(tasks[item_id].payload["item"]), truth[item_id])
+    rescore_on_drift(loop.queue, model, Margin())(
+        DriftAlert(
+            kind="drift",
+            severity="critical",
+            detector="adwin",
+            source="labelled",
+            statistic=0.5,
+            position=600,
+            time=0.0,
+            message="test",
+        )
+    )
+    after = {r.task.item_id: r.task.score for r in loop.store.queue_store().records()}
+    assert after.keys() == tasks.keys()
+    changed = [i for i in tasks if after[i] != tasks[i].score and not tasks[i].payload["random"]]
+    assert len(changed) > len(tasks) // 2
