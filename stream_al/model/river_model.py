@@ -140,9 +140,11 @@ class RiverModel:
 
     # -- helpers ----------------------------------------------------------------------------
     def _learn_unsupervised(self, x: dict[Any, Any]) -> None:
-        for step in self._unsupervised:
+        last = len(self._unsupervised) - 1
+        for i, step in enumerate(self._unsupervised):
             step.learn_one(x)
-            x = step.transform_one(x)
+            if i < last:  # the last step's output would only be thrown away
+                x = step.transform_one(x)
 
     def _add_class(self, label: Label) -> None:
         self._index[label] = len(self._classes)
