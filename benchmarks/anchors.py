@@ -37,16 +37,19 @@ favours the anchor.
 StreamProbabilisticAL
 ---------------------
 PAL needs kernel frequency estimates of the labelled data near the candidate.
-We use scikit-activeml's own path for an external classifier: ``metric="rbf"``
-with its default ``{"gamma": "mean"}`` bandwidth. For every query it fits a
-`ParzenWindowClassifier` on the last `window` labelled items (``X``, ``y``) and
-takes ``k = n · p``: the total kernel frequency ``n`` at the candidate times
-our model's probabilities ``p``. Features are the item's numeric features,
-standardised with running mean and variance over *every* item seen (as our
-model's own scaler does); categorical features are left out of the kernel.
-Labels reach the rule through `LabelTap` exactly when the model learns them,
-so label delay applies to PAL as to the model. Before the first label the
-window holds one sample marked unlabelled, so every frequency is zero.
+For an external classifier scikit-activeml offers ``metric="rbf"`` (default
+``{"gamma": "mean"}`` bandwidth): it fits a `ParzenWindowClassifier` on the
+labelled data for every query and takes ``k = n · p``, the total kernel
+frequency ``n`` at the candidate times the classifier's probabilities ``p``.
+`FreqPassthrough.predict_freq` computes the same ``n · p`` over the last
+`window` labelled items, vectorised, with the library's own bandwidth rule,
+and PAL runs with ``metric=None`` so it asks ``clf.predict_freq`` (refitting a
+classifier per item cost 7-30 ms per item). Features are the item's numeric
+features, standardised with running mean and variance over *every* item seen
+(as our model's own scaler does); categorical features are left out of the
+kernel. Labels reach the rule through `LabelTap` exactly when the model learns
+them, so label delay applies to PAL as to the model. Before the first label
+every frequency is zero.
 """
 
 from __future__ import annotations
@@ -335,9 +338,14 @@ class RiverEntropy(DecisionRule):
 
     ``p = H_norm(proba) ** discount_factor``; ask with probability ``p``
     (river's own generator, seeded). An ask is paid only when the budget has a
-    label; `asked` counts every ask, paid or not. While the model knows fewer
-    than two classes (streams without declared classes) the prediction counts
-    as uniform, else river would never ask and the model never learn.
+    label; `asked` counts every ask, paid or not.
+
+    Until the model has learned labels of two different classes the prediction
+    counts as uniform. Otherwise river stalls for good: a model that has seen
+    one class predicts it with probability 1 (one-vs-rest has no other
+    classifier yet; streams without declared classes have one column), river's
+    entropy is then 0, it never asks again and the model never meets a second
+    class. The classes learned arrive through `on_label` (simulate with `tap`).
     """
 
     name = "river_entropy"
@@ -347,14 +355,18 @@ class RiverEntropy(DecisionRule):
         self.sampler = EntropySampler(classifier=None, discount_factor=discount_factor, seed=seed)
         self.asked = 0
         self.seen = 0
+        self._learned: set[int] = set()
+
+    def on_label(self, item: Item, label: Label, column: int) -> None:
+        """Note the class of a label the model has just learned (via `LabelTap`)."""
+        self._learned.add(column)
 
     def _decide_one(self, score: float, proba: np.ndarray) -> Decision:
         self.seen += 1
-        # Before the model knows two classes its "distribution" is one certain
-        # column, and river would never ask (entropy 0): treat it as unknown.
-        prediction = (
-            {j: float(p) for j, p in enumerate(proba)} if len(proba) > 1 else {0: 0.5, 1: 0.5}
-        )
+        if len(self._learned) < 2:
+            prediction = {0: 0.5, 1: 0.5}
+        else:
+            prediction = {j: float(p) for j, p in enumerate(proba)}
         if not self.sampler._ask_for_label(None, prediction):
             return Decision(False, score, float("nan"), "not_drawn")
         self.asked += 1
@@ -385,7 +397,7 @@ def calibrate_entropy_discount(
 
     def spend_rate(log_discount: float) -> float:
         rule = RiverEntropy(Budget(budget), seed=seed, discount_factor=math.exp(log_discount))
-        simulate(examples, make_model(), rule)
+        simulate(examples, tap(rule, make_model()), rule)
         return rule.budget.spent / max(rule.seen, 1)
 
     if spend_rate(hi) >= goal:

@@ -98,3 +98,14 @@ def test_unbudgeted_skactiveml_spending_is_reported_not_capped():
 def test_unknown_anchor_is_refused():
     with pytest.raises(ValueError, match="unknown anchor"):
         make_anchor("nope", 0.1)
+
+
+def test_river_entropy_does_not_stall_after_one_class():
+    # One-vs-rest that has seen one class predicts it with probability 1;
+    # river's entropy is then 0 and, unguarded, it would never ask again.
+    stream = open_stream("synth:rbf?n=2000&n_classes=4", seed=0)
+    rule = make_anchor("river_entropy", BUDGET, discount_factor=3.0)
+    model = tap(rule, make_model("logreg", classes=stream.info.classes))
+    result = simulate(stream, model, rule)
+    assert result.labels > 0.05 * result.items
+    assert len(rule._learned) >= 2
