@@ -260,12 +260,22 @@ def _offer_to(queue: AnnotationQueue, store: Store) -> Handler:
 
 
 def run_roles(roles: Roles, stop: threading.Event, poll_ms: int = 500, batch: int = 500) -> None:
-    """Poll every loop in turn until `stop` is set; then close everything."""
+    """Poll every loop in turn until `stop` is set; then close everything.
+
+    A loop waits for records only when every loop came back empty last round,
+    so a busy input topic is not slowed down by idle label or model topics.
+    """
+    wait = poll_ms // max(1, len(roles.loops))
+    idle = True
     try:
         while not stop.is_set():
+            busy = False
             for consumer, handle in roles.loops:
-                records = consumer.poll(batch, timeout_ms=poll_ms // max(1, len(roles.loops)))
-                handle(records)
+                records = consumer.poll(batch, timeout_ms=wait if idle else 0)
+                if records:
+                    handle(records)
+                    busy = True
+            idle = not busy
             if roles.queue is not None:
                 roles.queue.expire()
     finally:
