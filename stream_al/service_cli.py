@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from stream_al.queue import AnnotationQueue
+    from stream_al.transport.base import Producer
 
 __all__ = ["register", "serve"]
 
@@ -53,8 +58,8 @@ def serve(
                 replay, transport.producer(), settings.kafka.input_topic, rate, stop
             )
         if oracle and replay is not None and built.queue is not None:
-            _oracle_in_background(
-                replay, built.queue, transport.producer(), settings.kafka.topic("labels"), stop
+            built.ticks.append(
+                _oracle(replay, built.queue, transport.producer(), settings.kafka.topic("labels"))
             )
         run_roles(
             built, stop, poll_ms=settings.scorer.poll_timeout_ms, batch=settings.scorer.batch_size
@@ -62,41 +67,39 @@ def serve(
 
 
 def _replay_in_background(
-    data: str, producer: object, topic: str, rate: float | None, stop: threading.Event
+    data: str, producer: Producer, topic: str, rate: float | None, stop: threading.Event
 ) -> None:
     from producers.replay import replay
 
     def work() -> None:
-        sent = replay(data, producer, topic, rate=rate)  # type: ignore[arg-type]
+        sent = replay(data, producer, topic, rate=rate)
         logger.info("replay done sent=%d topic=%s", sent, topic)
 
     threading.Thread(target=work, name="replay", daemon=True).start()
 
 
-def _oracle_in_background(
-    data: str, queue: object, producer: object, topic: str, stop: threading.Event
-) -> None:
-    """Answer queued tasks from the file's true labels (a stand-in for annotators)."""
+def _oracle(
+    data: str, queue: AnnotationQueue, producer: Producer, topic: str
+) -> Callable[[], None]:
+    """Answer queued tasks from the file's true labels (a stand-in for annotators).
+
+    Run by the service loop between polls, on its thread: the queue is not thread-safe.
+    """
     from producers.labels import ground_truth
     from stream_al.transport.codec import encode_label
 
     truth = ground_truth(data)
-    lock = threading.Lock()
 
-    def work() -> None:
-        while not stop.wait(0.2):
-            with lock:
-                leases = queue.lease("oracle", n=50)  # type: ignore[attr-defined]
-                for lease in leases:
-                    value = encode_label(
-                        lease.item_id, truth[lease.item_id], "oracle", lease.leased_at
-                    )
-                    producer.send(topic, value, key=lease.item_id.encode())  # type: ignore[attr-defined]
-                producer.flush()  # type: ignore[attr-defined]
-                for lease in leases:
-                    queue.ack(lease.lease_id, "oracle")  # type: ignore[attr-defined]
+    def answer() -> None:
+        leases = queue.lease("oracle", n=50)
+        for lease in leases:
+            value = encode_label(lease.item_id, truth[lease.item_id], "oracle", lease.leased_at)
+            producer.send(topic, value, key=lease.item_id.encode())
+        producer.flush()
+        for lease in leases:
+            queue.ack(lease.lease_id, "oracle")
 
-    threading.Thread(target=work, name="oracle", daemon=True).start()
+    return answer
 
 
 def register(app: typer.Typer) -> None:

@@ -46,6 +46,7 @@ from stream_al.queue import AnnotationQueue, Task
 from stream_al.rules import make_rule
 from stream_al.rules.base import Decision
 from stream_al.strategies.base import Scored
+from stream_al.strategies.scoring import score_items
 from stream_al.strategies.uncertainty import least_confidence
 
 __all__ = ["DemoResult", "DemoRun", "ProgressFn", "run_demo"]
@@ -226,13 +227,7 @@ class DemoRun:
         payload: Payload = task.payload
         if payload.random:
             return task.score
-        proba = self.model.predict_proba_many([payload.item])
-        batch = Scored(items=[payload.item], proba=proba, classes=self.model.classes)
-        if isinstance(self.model, CommitteeModel):
-            members = self.model.predict_member_proba_many([payload.item])
-            batch = Scored([payload.item], proba, self.model.classes, member_proba=members)
-        score = float(self.rule.strategy.score(batch)[0])
-        return score if math.isfinite(score) and score >= 0.0 else 0.0
+        return float(score_items(self.model, self.rule.strategy, [payload.item])[0])
 
     # -- what it looks like -----------------------------------------------------------------
     def _snapshot(self) -> dict[str, Any]:

@@ -91,26 +91,8 @@ class RiverModel:
         if self._n_learned == 0 or not self._classes:
             return out
         predict = self.estimator.predict_proba_one
-        index = self._index
         for row, item in enumerate(items):
-            proba = predict(_features(item))
-            if self._binary:
-                p = float(proba.get(True, 0.0))
-                if k == 2:
-                    out[row, 0], out[row, 1] = 1.0 - p, p
-                continue
-            total = 0.0
-            values = out[row]
-            values[:] = 0.0
-            for label, p in proba.items():
-                j = index.get(label)
-                if j is not None:
-                    values[j] = p
-                    total += p
-            if total > 0:
-                values /= total
-            else:
-                values[:] = 1.0 / k
+            out[row] = self._row(predict(_features(item)), k)
         return out
 
     def observe(self, item: Item) -> None:
@@ -139,6 +121,20 @@ class RiverModel:
         self._n_learned += 1
 
     # -- helpers ----------------------------------------------------------------------------
+    def _row(self, proba: dict[Any, float], k: int) -> np.ndarray:
+        """One river probability dict as a row over `classes` (uniform when empty)."""
+        row = np.zeros(k)
+        if self._binary:
+            p = float(proba.get(True, 0.0))
+            row[:] = (1.0 - p, p) if k == 2 else 1.0 / k
+            return row
+        for label, p in proba.items():
+            j = self._index.get(label)
+            if j is not None:
+                row[j] = p
+        total = row.sum()
+        return row / total if total > 0 else np.full(k, 1.0 / k)
+
     def _learn_unsupervised(self, x: dict[Any, Any]) -> None:
         last = len(self._unsupervised) - 1
         for i, step in enumerate(self._unsupervised):
@@ -208,16 +204,3 @@ class RiverCommittee(RiverModel):
             for m, member in enumerate(members):
                 out[m, row] = self._row(member.predict_proba_one(x), k)
         return out
-
-    def _row(self, proba: dict[Any, float], k: int) -> np.ndarray:
-        row = np.zeros(k)
-        if self._binary:
-            p = float(proba.get(True, 0.0))
-            row[:] = (1.0 - p, p) if k == 2 else 1.0 / k
-            return row
-        for label, p in proba.items():
-            j = self._index.get(label)
-            if j is not None:
-                row[j] = p
-        total = row.sum()
-        return row / total if total > 0 else np.full(k, 1.0 / k)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from stream_al.items import Item
 from stream_al.model.base import Model
 from stream_al.queue import AnnotationQueue, Task
-from stream_al.strategies.base import Scored, Strategy
+from stream_al.strategies.base import Strategy
+from stream_al.strategies.scoring import score_items
 
 if TYPE_CHECKING:
     from stream_al.drift.alerts import DriftAlert
@@ -32,9 +32,7 @@ def rescore_on_drift(
         if not isinstance(payload, dict) or payload.get("random") or "item" not in payload:
             return task.score
         item = Item.model_validate(payload["item"])
-        proba = model.predict_proba_many([item])
-        value = float(strategy.score(Scored([item], proba, model.classes))[0])
-        return value if math.isfinite(value) and value > 0.0 else 1e-6
+        return max(float(score_items(model, strategy, [item])[0]), 1e-6)
 
     def react(alert: DriftAlert) -> None:
         if alert.source == "labelled":

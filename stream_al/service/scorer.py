@@ -60,7 +60,14 @@ class BatchReport:
 
 
 class CandidateSink(Protocol):
-    """Where items chosen for labelling go."""
+    """Where items chosen for labelling go.
+
+    `in_store` says where an offer becomes durable: in the store transaction
+    (a local queue), or on the broker once the producer is flushed (a topic).
+    The scorer offers at the step that makes it durable.
+    """
+
+    in_store: bool
 
     def offer(self, tasks: Sequence[Task]) -> None:
         """Hand over the tasks of one batch."""
@@ -69,6 +76,8 @@ class CandidateSink(Protocol):
 
 class QueueSink:
     """Offer candidates to an annotation queue in this process (its store is the scorer's)."""
+
+    in_store = True
 
     def __init__(self, queue: AnnotationQueue) -> None:
         self.queue = queue
@@ -80,6 +89,8 @@ class QueueSink:
 
 class TopicSink:
     """Send candidates to a topic, for a queue service in another process."""
+
+    in_store = False
 
     def __init__(self, producer: Producer, topic: str) -> None:
         self.producer = producer
@@ -197,7 +208,7 @@ class Scorer:
         report.scored, report.queried = len(fresh), len(chosen)
         self.producer.flush()  # 5
         with self.store.transaction():  # 6
-            if isinstance(self.sink, QueueSink):
+            if self.sink.in_store:
                 self.sink.offer(chosen)
             self.store.log_decisions(rows)
             self.store.save_budget_state(self.rule.budget.state())
@@ -245,7 +256,7 @@ class Scorer:
                 self._publish(item, proba[k], classes, decision)
             if decision.query:
                 chosen.append(self._task(item, proba[k], classes, decision, now))
-        if not isinstance(self.sink, QueueSink):
+        if not self.sink.in_store:
             self.sink.offer(chosen)
         return chosen, rows
 

@@ -107,6 +107,8 @@ class Roles:
     """The parts one process runs, each a (consumer, handler) loop."""
 
     loops: list[tuple[Consumer, Callable[[list[Record]], Any]]] = field(default_factory=list)
+    #: Called once a round, on the loop's thread (e.g. a stand-in annotator).
+    ticks: list[Callable[[], None]] = field(default_factory=list)
     store: Store | None = None
     producer: Producer | None = None
     queue: AnnotationQueue | None = None
@@ -276,6 +278,8 @@ def run_roles(roles: Roles, stop: threading.Event, poll_ms: int = 500, batch: in
                     handle(records)
                     busy = True
             idle = not busy
+            for tick in roles.ticks:
+                tick()
             if roles.queue is not None:
                 roles.queue.expire()
     finally:
