@@ -399,6 +399,10 @@ def checkpoints(curve: list[tuple[int, float, float, float]]) -> list[dict[str, 
     return rows
 
 
+#: Latency figures when the latency runs are skipped (``--latency-seconds 0``).
+_NO_LATENCY: dict[str, Any] = {"p50_ms": None, "p99_ms": None, "samples": 0, "rate": 0.0}
+
+
 def measure(args: argparse.Namespace, bootstrap: str, out: Console) -> dict[str, Any]:
     load = os.getloadavg()[0]
     if load > BUSY_LOAD:
@@ -425,9 +429,11 @@ def measure(args: argparse.Namespace, bootstrap: str, out: Console) -> dict[str,
     off = in_process(scorer, {**opts, "predictions": False})
     rate = args.rate or min(20_000.0, round(on["events_per_s"] / 2, -2))
     out.print(f"  {off['events_per_s']:,.0f} events/s; latency at {rate:,.0f} events/s ...")
-    lat = latency({**opts, "topic": side["lat"]}, rate, args.latency_seconds)
-    out.print(f"  p50 {lat['p50_ms']:.0f} ms; again with fetch_max_wait_ms={FAST_FETCH_MS} ...")
-    fast = latency({**opts, "topic": side["lat10"]}, rate, args.latency_seconds, FAST_FETCH_MS)
+    lat = fast = _NO_LATENCY
+    if args.latency_seconds > 0:
+        lat = latency({**opts, "topic": side["lat"]}, rate, args.latency_seconds)
+        out.print(f"  p50 {lat['p50_ms']:.0f} ms; with fetch_max_wait_ms={FAST_FETCH_MS} ...")
+        fast = latency({**opts, "topic": side["lat10"]}, rate, args.latency_seconds, FAST_FETCH_MS)
     if args.profile:
         out.print(f"profiling the scorer over {min(args.events, PROFILE_EVENTS):,} events ...")
         limit = min(args.events, PROFILE_EVENTS)

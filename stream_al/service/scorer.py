@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+import orjson
 
 from stream_al.clock import Clock, SystemClock
 from stream_al.items import Item
@@ -282,7 +283,7 @@ class Scorer:
             "queried": d.query,
             "model_version": self.model_version,
         }
-        self.producer.send(self.topics.predictions, json.dumps(doc).encode(), key=item.id.encode())
+        self.producer.send(self.topics.predictions, orjson.dumps(doc), key=item.id.encode())
 
     def _task(
         self, item: Item, proba: np.ndarray, classes: Sequence[Any], d: Decision, now: float

@@ -28,7 +28,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -171,6 +171,12 @@ class Connection:
         if not self.in_transaction:
             raise StoreError("internal: store writes must run inside a transaction")
         return self.db.execute(sql, list(params))
+
+    def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """Run one write statement for each parameter row; returns the rows changed."""
+        if not self.in_transaction:
+            raise StoreError("internal: store writes must run inside a transaction")
+        return self.db.conn.executemany(sql, rows).rowcount
 
     def read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows of one query, as dicts (read in full, under the lock)."""

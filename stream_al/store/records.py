@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from stream_al.rules.base import Decision
 
 __all__ = [
+    "DECISION_COLUMNS",
     "LABEL_SOURCES",
     "DecisionRow",
     "DriftEvent",
@@ -92,6 +93,20 @@ def check_model(name: str, version: str, created: float | None) -> None:
         raise StoreError(
             f"model {name!r} version {version!r}: created must be finite, got {created}"
         )
+
+
+#: Columns of the decision log, in the order of `DecisionRow.to_values`.
+DECISION_COLUMNS = (
+    "item_id",
+    "time",
+    "score",
+    "threshold",
+    "queried",
+    "reason",
+    "random_draw",
+    "components",
+    "model_version",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,20 +182,27 @@ class DecisionRow:
 
     def to_row(self) -> dict[str, Any]:
         """The row stored (nan threshold as NULL, components as JSON)."""
+        return dict(zip(DECISION_COLUMNS, self.to_values(), strict=True))
+
+    def to_values(self) -> tuple[Any, ...]:
+        """`to_row`'s values in `DECISION_COLUMNS` order (for batch inserts)."""
         check_item_id(self.item_id, "a decision")
         if not math.isfinite(self.time):
             raise StoreError(f"decision on {self.item_id!r}: time must be finite, got {self.time}")
-        return {
-            "item_id": self.item_id,
-            "time": float(self.time),
-            "score": None if math.isnan(self.score) else float(self.score),
-            "threshold": None if math.isnan(self.threshold) else float(self.threshold),
-            "queried": int(bool(self.query)),
-            "reason": self.reason,
-            "random_draw": int(bool(self.random)),
-            "components": dumps(dict(self.components), f"components of item {self.item_id!r}"),
-            "model_version": self.model_version,
-        }
+        score, threshold = self.score, self.threshold
+        return (
+            self.item_id,
+            float(self.time),
+            None if math.isnan(score) else float(score),
+            None if math.isnan(threshold) else float(threshold),
+            int(bool(self.query)),
+            self.reason,
+            int(bool(self.random)),
+            dumps(dict(self.components), f"components of item {self.item_id!r}")
+            if self.components
+            else "{}",
+            self.model_version,
+        )
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> DecisionRow:

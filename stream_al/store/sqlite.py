@@ -31,6 +31,7 @@ from stream_al.store.connection import Connection, Synchronous
 from stream_al.store.errors import StoreError, UnknownModelError
 from stream_al.store.integrity import blob_digest, load_or_create_key, seal, verify
 from stream_al.store.records import (
+    DECISION_COLUMNS,
     DecisionRow,
     DriftEvent,
     LabelRecord,
@@ -46,17 +47,6 @@ from stream_al.store.sqlite_queue import SqliteQueueStore
 
 __all__ = ["SqliteStore"]
 
-_DECISION_COLUMNS = (
-    "item_id",
-    "time",
-    "score",
-    "threshold",
-    "queried",
-    "reason",
-    "random_draw",
-    "components",
-    "model_version",
-)
 _ALERT_COLUMNS = ("kind", "severity", "detector", "source", "statistic", "position", "time")
 
 
@@ -184,15 +174,15 @@ class SqliteStore:
     def mark_seen(self, item_ids: Iterable[str], at: float | None = None) -> set[str]:
         """Record items as processed; return the ids that were not already."""
         when = _time.time() if at is None else float(at)
-        new: set[str] = set()
+        ids = list(dict.fromkeys(item_ids))
+        for item_id in ids:
+            check_item_id(item_id, "mark_seen")
         with self._conn.transaction():
-            for item_id in item_ids:
-                check_item_id(item_id, "mark_seen")
-                cursor = self._conn.write(
-                    "INSERT OR IGNORE INTO seen (item_id, at) VALUES (?, ?)", [item_id, when]
-                )
-                if cursor.rowcount == 1:
-                    new.add(item_id)
+            new = set(ids) - self.seen(ids)
+            self._conn.write_many(
+                "INSERT OR IGNORE INTO seen (item_id, at) VALUES (?, ?)",
+                [(item_id, when) for item_id in ids],
+            )
         return new
 
     def seen(self, item_ids: Iterable[str]) -> set[str]:
@@ -230,15 +220,12 @@ class SqliteStore:
     def log_decisions(self, rows: Iterable[DecisionRow]) -> int:
         """Append decisions; items already logged are left as they are. Returns how many new."""
         sql = (
-            f"INSERT OR IGNORE INTO decisions ({', '.join(_DECISION_COLUMNS)}) "
-            f"VALUES ({', '.join('?' for _ in _DECISION_COLUMNS)})"
+            f"INSERT OR IGNORE INTO decisions ({', '.join(DECISION_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in DECISION_COLUMNS)})"
         )
-        new = 0
+        values = [row.to_values() for row in rows]
         with self._conn.transaction():
-            for row in rows:
-                values = row.to_row()
-                new += self._conn.write(sql, [values[c] for c in _DECISION_COLUMNS]).rowcount
-        return new
+            return self._conn.write_many(sql, values)
 
     def decision_for(self, item_id: str) -> DecisionRow | None:
         """The logged decision about `item_id`, if any."""

@@ -80,6 +80,7 @@ class SqliteQueueStore:
         self._conn = conn
         self.history = history
         self._finished_since_prune = 0
+        self._top: int | None = None  # highest seq written (read once, then counted here)
 
     def save(self, record: TaskRecord) -> None:
         """Record the new state of one task (durable on return, or at the outer commit)."""
@@ -91,8 +92,11 @@ class SqliteQueueStore:
             if found and found[0]["live"] and record.state.live:
                 row["seq"] = found[0]["seq"]  # still live: keep its place in admission order
             else:
-                top = self._conn.read("SELECT COALESCE(MAX(seq), 0) AS top FROM queue_tasks")
-                row["seq"] = top[0]["top"] + 1
+                if self._top is None:
+                    top = self._conn.read("SELECT COALESCE(MAX(seq), 0) AS top FROM queue_tasks")
+                    self._top = int(top[0]["top"])
+                self._top += 1  # a rolled-back transaction leaves a gap: harmless
+                row["seq"] = self._top
             self._conn.write(_UPSERT, [row[c] for c in _COLUMNS])
             if not record.state.live:
                 self._maybe_prune()

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, NamedTuple
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from stream_al.exceptions import ConfigError, DataError
@@ -177,12 +178,7 @@ def decode_event(
     MalformedEventError
         Bad JSON, not an object, a missing or mistyped id, time, text or feature.
     """
-    try:
-        event = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedEventError(f"not valid UTF-8 JSON ({exc})", where) from exc
-    except RecursionError as exc:
-        raise MalformedEventError("JSON nested too deeply", where) from exc
+    event = _loads(data, where)
     if not isinstance(event, dict):
         raise MalformedEventError(f"expected a JSON object, got {_kind(event)}", where)
     features, metadata = _features(event, field_map, where)
@@ -193,6 +189,24 @@ def decode_event(
         text=_text(event, field_map.text, where),
         metadata=metadata,
     )
+
+
+def _loads(data: bytes | str, where: str | None) -> Any:
+    """Parse JSON with orjson; what it refuses is parsed again by `json` for its verdict.
+
+    The second parse keeps `json`'s leniency for ``NaN`` and ``Infinity`` (read
+    as missing values) and its error messages, which name line and column.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedEventError(f"not valid UTF-8 JSON ({exc})", where) from exc
+    except RecursionError as exc:
+        raise MalformedEventError("JSON nested too deeply", where) from exc
 
 
 def decode_record(record: Record, field_map: FieldMap = DEFAULT_FIELDS) -> Item:
