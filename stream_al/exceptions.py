@@ -11,7 +11,9 @@
     ├── QueueError           an annotation-queue operation is not allowed
     │   ├── UnknownItemError     no such item in the queue
     │   └── LeaseError           the lease is not held, expired or belongs to someone else
-    └── DriftError           a drift detector is misconfigured
+    ├── DriftError           a drift detector is misconfigured
+    ├── AlertError           an alert sink or watch is misconfigured, or closed
+    └── SchedulerError       a scheduled job is misconfigured, or the scheduler misused
 
 Every message names what was wrong and says what to do about it.
 """
@@ -19,6 +21,7 @@ Every message names what was wrong and says what to do about it.
 from __future__ import annotations
 
 __all__ = [
+    "AlertError",
     "ConfigError",
     "DataError",
     "DriftError",
@@ -26,6 +29,7 @@ __all__ = [
     "MalformedRowError",
     "ModelError",
     "QueueError",
+    "SchedulerError",
     "StrategyError",
     "StreamALError",
     "UnknownItemError",
@@ -86,3 +90,11 @@ class LeaseError(QueueError):
 
 class DriftError(StreamALError):
     """A drift detector is unknown or misconfigured."""
+
+
+class AlertError(StreamALError):
+    """An alert sink or watch is misconfigured, or was used after `close`."""
+
+
+class SchedulerError(StreamALError):
+    """A scheduled job is misconfigured, or the scheduler used out of order."""

@@ -19,8 +19,8 @@ __all__ = ["AlertKind", "AlertSource", "DriftAlert", "Severity"]
 AlertKind = Literal["drift", "label_lag"]
 #: How urgent: labelled drift is confirmed by labels, label-free drift is a hint.
 Severity = Literal["warning", "critical"]
-#: Which stream the detector watched.
-AlertSource = Literal["labelled", "label_free"]
+#: Which stream the detector watched; ``"queue"``: the annotation queue (labeling lag).
+AlertSource = Literal["labelled", "label_free", "queue"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,8 +36,8 @@ class DriftAlert:
     detector
         The name of the detector that fired.
     source
-        ``"labelled"`` (error stream of labelled items) or ``"label_free"``
-        (uncertainty of every item).
+        ``"labelled"`` (error stream of labelled items), ``"label_free"``
+        (uncertainty of every item) or ``"queue"`` (labeling lag).
     statistic
         The detector's statistic when it fired (nan when it has none).
     position
