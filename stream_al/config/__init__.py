@@ -9,6 +9,7 @@ precedence of sources and `examples/stream-al.toml` for every key.
 (1000, 'full')
 """
 
+from stream_al.config.alerts import AlertSettings
 from stream_al.config.kafka import (
     TOPICS,
     KafkaSettings,
@@ -16,6 +17,7 @@ from stream_al.config.kafka import (
     SecurityProtocol,
     TopicName,
 )
+from stream_al.config.scheduler import SchedulerSettings
 from stream_al.config.sections import (
     ApiSettings,
     DriftSettings,
@@ -30,6 +32,7 @@ from stream_al.config.settings import Settings, load_settings
 
 __all__ = [
     "TOPICS",
+    "AlertSettings",
     "ApiSettings",
     "DriftSettings",
     "FieldMap",
@@ -37,6 +40,7 @@ __all__ = [
     "ModelSettings",
     "QueueSettings",
     "SaslMechanism",
+    "SchedulerSettings",
     "ScorerSettings",
     "SecurityProtocol",
     "Settings",

@@ -34,8 +34,10 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from stream_al.config.alerts import AlertSettings
 from stream_al.config.explain import ENV_PREFIX, explain
 from stream_al.config.kafka import KafkaSettings
+from stream_al.config.scheduler import SchedulerSettings
 from stream_al.config.sections import (
     ApiSettings,
     DriftSettings,
@@ -109,6 +111,8 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     scorer: ScorerSettings = Field(default_factory=ScorerSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 
     @classmethod
     def settings_customise_sources(

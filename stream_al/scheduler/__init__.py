@@ -23,11 +23,11 @@ guarantee is written out in `stream_al.scheduler.job_scheduler`.
 
 from __future__ import annotations
 
+from stream_al.config.scheduler import SchedulerSettings
 from stream_al.scheduler.base import Job, JobRun, JobStatus, SchedulerError, period_of
 from stream_al.scheduler.build import build_jobs
 from stream_al.scheduler.job_scheduler import JobScheduler
 from stream_al.scheduler.jobs import CheckpointJob, ExpireJob, PruneJob
-from stream_al.scheduler.settings import SchedulerSettings
 from stream_al.scheduler.snapshots import SnapshotJob
 from stream_al.scheduler.stopping import STOPPING_STATE, StoppingJob
 

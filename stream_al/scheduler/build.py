@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from stream_al.config.scheduler import SchedulerSettings
 from stream_al.exceptions import ConfigError
 from stream_al.queue.task import ExpireReport
 from stream_al.rules.stopping import StoppingCriteria
 from stream_al.scheduler.base import Job
 from stream_al.scheduler.jobs import CheckpointJob, ExpireJob, PruneJob
-from stream_al.scheduler.settings import SchedulerSettings
 from stream_al.scheduler.snapshots import SnapshotJob
 from stream_al.scheduler.stopping import StoppingJob
 from stream_al.store.base import Store

@@ -103,13 +103,18 @@ class LearnerService:
         self.name = name
         self.checkpoint_every = checkpoint_every
         self.clock = clock or SystemClock()
-        self.version = 0
+        self.version = _last_version(store, name)  # a restart goes on from the stored ones
         self._since_checkpoint = 0
         self.on_alert: list[Callable[[DriftAlert], None]] = []
 
     @property
     def model(self) -> Model:
         return self.learner.model
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether labels were learned since the last checkpoint."""
+        return self._since_checkpoint > 0
 
     def handle(self, records: Sequence[Record], commit: Callable[[Offsets], None]) -> int:
         """Learn from one polled batch of labels; returns how many were new. Steps:
@@ -126,7 +131,9 @@ class LearnerService:
         """
         fresh = self._new_labels(self._decode(records))  # 1, 2
         for event, item in fresh:  # 3
-            alert = self.learner.learn(item, event.label, position=self.learner.labelled.n)
+            alert = self.learner.learn(
+                item, event.label, position=self.learner.labelled.n, random=self._random(event.id)
+            )
             if alert is not None:
                 self._alert(alert)
         self._since_checkpoint += len(fresh)
@@ -188,6 +195,11 @@ class LearnerService:
                 unique.setdefault(key, (event, item))
         return list(unique.values())
 
+    def _random(self, item_id: str) -> bool:
+        """Whether the item was drawn by the random share (its label estimates accuracy)."""
+        decision = self.store.decision_for(item_id)
+        return decision is not None and decision.random
+
     def _reject(self, record: Record, reason: str) -> None:
         dead_letter(self.producer, self.topics.dlq, record, reason)
         logger.warning("dead-lettered label where=%s reason=%s", record.where, reason)
@@ -205,6 +217,12 @@ def load_model_version(store: Store, name: str, version: str | None = None) -> t
     """The model checkpoint `version` of `name` (the latest when None) and its version."""
     model, metadata = load_pickle(store, name, version)
     return model, str(metadata.get("version", version or "latest"))
+
+
+def _last_version(store: Store, name: str) -> int:
+    """The highest numbered version of `name` in `store` (0 when none)."""
+    numbers = [int(v.version) for v in store.model_versions(name) if v.version.isdigit()]
+    return max(numbers, default=0)
 
 
 def _learned_key(event: LabelEvent) -> str:
