@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test check lint types install install-test bench clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test check lint types install install-test browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +21,15 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test browser
+
+# The web page's tests drive Debian's Chromium; install it where we can (root, apt), else
+# those tests skip and say why.
+browser:
+	@if [ ! -x "$(CHROMIUM)" ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "installing chromium for the web page tests"; \
+		{ apt-get update -qq >/dev/null; apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: web page tests will skip"; \
+	fi
 
 demo: install
 	$(BIN)/stream-al demo
