@@ -195,6 +195,15 @@ def _register_service() -> None:
 _register_service()
 
 
+def _register_annotators() -> None:
+    from stream_al.api.cli import annotators_app
+
+    app.add_typer(annotators_app, name="annotators")
+
+
+_register_annotators()
+
+
 def main() -> None:
     """Entry point of the `stream-al` script."""
     logging.basicConfig(

@@ -250,16 +250,35 @@ class ScorerSettings(Section):
 
 
 class ApiSettings(Section):
-    """The annotation API.
+    """The annotation API, served by `stream-al run` and `stream-al queue`.
 
     Parameters
     ----------
+    enabled
+        Whether a process holding the queue serves the API.
     host, port
-        Where it listens.
+        Where it listens; port 0 picks a free port (logged at start).
     token
-        Bearer token annotators present; ``"none"`` disables auth (local use only).
+        An optional admin bearer token (set it from the environment,
+        ``STREAM_AL_API__TOKEN``); it acts as the admin `token_name`, so a
+        deployment can start before any annotator is registered. Annotators
+        get their own tokens from `stream-al annotators add`. ``"none"``: no
+        such token.
+    token_name
+        The name the `token` acts as (labels are attributed to it).
+    max_body_bytes
+        Largest request body; a larger one is refused with 413.
+    allow_new_classes
+        Whether a label outside the task's classes is accepted (else 422).
+    publish_timeout_s
+        How long a label submission waits for the broker to take the labels.
     """
 
+    enabled: bool = True
     host: str = Field("127.0.0.1", min_length=1)
-    port: int = Field(8000, ge=1, le=65_535)
+    port: int = Field(8000, ge=0, le=65_535)
     token: Annotated[SecretStr | None, _NoneWord] = None
+    token_name: str = Field("admin", pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    allow_new_classes: bool = False
+    publish_timeout_s: float = Field(10.0, gt=0.0)

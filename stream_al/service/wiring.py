@@ -4,6 +4,10 @@
 model; `stream-al scorer`, `queue` and `learner` run one role each, talking
 through topics (events → candidates → queue; labels → learner → models →
 scorers) and one store file.
+
+Threads: the loop runs on one thread; the annotation API serves from others.
+The queue is not thread-safe, so both hold `Roles.lock` around every handler,
+tick, expiry sweep and API operation (polling the log runs without it).
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from stream_al.api.tallies import WaitingTasks
 from stream_al.clock import SystemClock
 from stream_al.config import Settings
 from stream_al.drift.monitor import DriftMonitor
 from stream_al.model import make_model
 from stream_al.model.base import Model
-from stream_al.queue import AnnotationQueue
+from stream_al.queue import AnnotationQueue, QueueStore
 from stream_al.rules import make_rule
 from stream_al.service.learner import (
     LearnerService,
@@ -47,7 +52,7 @@ from stream_al.transport.base import Consumer, Offsets, Producer, Record, next_o
 from stream_al.transport.codec import FieldMap
 from stream_al.transport.memory import MemoryBroker
 
-__all__ = ["Roles", "Transport", "build_transport", "run_roles"]
+__all__ = ["Roles", "Transport", "build_transport", "close_roles", "run_roles"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +119,12 @@ class Roles:
     queue: AnnotationQueue | None = None
     scorer: Scorer | None = None
     learner: LearnerService | None = None
+    #: The queue's live tasks and their arrivals (for the label lag).
+    waiting: WaitingTasks | None = None
+    #: Held around every handler, tick and sweep, and by the API around each operation.
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    #: Called first when the roles close (e.g. stopping the API server).
+    on_close: list[Callable[[], None]] = field(default_factory=list)
 
 
 def build_roles(settings: Settings, transport: Transport, roles: set[str]) -> Roles:
@@ -126,7 +137,8 @@ def build_roles(settings: Settings, transport: Transport, roles: set[str]) -> Ro
         settings.model.name, classes=settings.model.classes, seed=settings.strategy.seed
     )
     if "queue" in roles:
-        out.queue = _queue(settings, store)
+        out.waiting = WaitingTasks(store.queue_store(settings.store.queue_history))
+        out.queue = _queue(settings, out.waiting)
     if "scorer" in roles:
         out.scorer = scorer = _scorer(settings, model, out)
         events = transport.consumer([kafka.input_topic], kafka.group_id)
@@ -160,7 +172,7 @@ def _topics(settings: Settings) -> dict[str, str]:
     return {name: settings.kafka.topic(name) for name in names}  # type: ignore[arg-type]
 
 
-def _queue(settings: Settings, store: Store) -> AnnotationQueue:
+def _queue(settings: Settings, store: QueueStore) -> AnnotationQueue:
     q = settings.queue
     return AnnotationQueue(
         capacity=q.capacity,
@@ -168,7 +180,7 @@ def _queue(settings: Settings, store: Store) -> AnnotationQueue:
         lease_ttl=q.lease_ttl_s,
         item_ttl=q.item_ttl_s,
         clock=SystemClock(),
-        store=store.queue_store(settings.store.queue_history),
+        store=store,
         on_full=q.on_full,
         max_skips=q.max_skips,
         remember=q.remember,
@@ -266,6 +278,7 @@ def run_roles(roles: Roles, stop: threading.Event, poll_ms: int = 500, batch: in
 
     A loop waits for records only when every loop came back empty last round,
     so a busy input topic is not slowed down by idle label or model topics.
+    Handlers, ticks and the queue's expiry sweep run under `roles.lock`.
     """
     wait = poll_ms // max(1, len(roles.loops))
     idle = True
@@ -275,20 +288,33 @@ def run_roles(roles: Roles, stop: threading.Event, poll_ms: int = 500, batch: in
             for consumer, handle in roles.loops:
                 records = consumer.poll(batch, timeout_ms=wait if idle else 0)
                 if records:
-                    handle(records)
+                    with roles.lock:
+                        handle(records)
                     busy = True
             idle = not busy
             for tick in roles.ticks:
-                tick()
+                with roles.lock:
+                    tick()
             if roles.queue is not None:
-                roles.queue.expire()
+                with roles.lock:
+                    roles.queue.expire()
     finally:
-        for consumer, _ in roles.loops:
-            consumer.close()
-        if roles.producer is not None:
-            roles.producer.close()
-        if roles.store is not None:
-            roles.store.close()
+        close_roles(roles)
+
+
+def close_roles(roles: Roles) -> None:
+    """Run the `on_close` callbacks (the API first), then close consumers, producer, store."""
+    for callback in roles.on_close:
+        try:
+            callback()
+        except Exception:  # close the rest regardless, and say what failed
+            logger.exception("closing failed callback=%r", callback)
+    for consumer, _ in roles.loops:
+        consumer.close()
+    if roles.producer is not None:
+        roles.producer.close()
+    if roles.store is not None:
+        roles.store.close()
 
 
 @contextmanager

@@ -1,0 +1,90 @@
+"""`create_app`: the annotation API as a FastAPI app, with its OpenAPI document.
+
+Routes: ``/v1/...`` for annotators and admins (bearer token), ``/healthz``
+and ``/metrics`` (Prometheus) without a token, ``/`` the web page of
+``stream_al/api/static/`` when it is installed, and ``/openapi.json`` and
+``/docs``. Request bodies over ``[api] max_body_bytes`` are refused with 413
+before they are parsed; every error is JSON (`stream_al.api.handlers`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
+
+from stream_al.api.auth import AnnotatorRegistry
+from stream_al.api.errors import NotFoundError
+from stream_al.api.handlers import install_error_handlers
+from stream_al.api.metrics import ApiMetrics
+from stream_al.api.middleware import BodyLimit, RequestCounter
+from stream_al.api.routes import v1_router
+from stream_al.api.schemas import Health
+from stream_al.api.service import AnnotationService
+from stream_al.config.sections import ApiSettings
+
+__all__ = ["STATIC_DIR", "create_app"]
+
+#: Where the web page is installed (``index.html`` and its assets).
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(
+    service: AnnotationService,
+    registry: AnnotatorRegistry,
+    settings: ApiSettings | None = None,
+    static_dir: Path = STATIC_DIR,
+) -> FastAPI:
+    """The API over `service`, authenticating callers with `registry`.
+
+    Parameters
+    ----------
+    service
+        What the routes do.
+    registry
+        Who may call them.
+    settings
+        ``[api]`` (the body size limit); the defaults when None.
+    static_dir
+        The web page's folder, served at ``/`` and ``/static`` if it exists.
+    """
+    settings = settings or service.settings
+    app = FastAPI(
+        title="stream-al annotation API",
+        version="1",
+        description="Lease the most valuable tasks of the stream, label them, see the stats.",
+    )
+    metrics = ApiMetrics(CollectorRegistry(), service)
+    app.state.service = service
+    app.state.registry = registry
+    install_error_handlers(app)
+    app.include_router(v1_router)
+
+    @app.get("/healthz")
+    def healthz() -> Health:
+        """Answers while the server runs (no token needed)."""
+        return Health()
+
+    @app.get("/metrics", response_class=Response)
+    def prometheus() -> Response:
+        """Prometheus metrics in the text format (no token needed)."""
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        index = static_dir / "index.html"
+        if not index.is_file():
+            raise NotFoundError(
+                "no_web_page", "the web page is not installed; the API is described at /docs"
+            )
+        return FileResponse(index)
+
+    if static_dir.is_dir():
+        app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    # the last added is the outermost: count every answer, 413s included
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestCounter, count=metrics.count)
+    return app

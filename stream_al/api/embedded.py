@@ -1,0 +1,97 @@
+"""The annotation API beside the service loop: built from the process's roles.
+
+`stream-al run` and `stream-al queue` call `start_api` when the process holds
+the annotation queue. The API shares the loop's queue, store, producer and
+lock (`Roles.lock`); its annotators live in the store's file
+(`open_registry`). Budget figures come from the budget state the scorer saves
+in the store, so a queue process sees them too; the accuracy estimate needs
+the learner in the same process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from stream_al.api.annotator_tables import open_registry
+from stream_al.api.app import create_app
+from stream_al.api.server import ApiServer
+from stream_al.api.service import AnnotationService, Probes
+from stream_al.clock import Clock
+from stream_al.store.base import Store
+
+if TYPE_CHECKING:
+    from stream_al.config import Settings
+    from stream_al.service.learner import LearnerService
+    from stream_al.service.wiring import Roles
+
+__all__ = ["accuracy_probe", "budget_probe", "build_service", "start_api"]
+
+
+def budget_probe(store: Store, fraction: float) -> Callable[[], Mapping[str, float] | None]:
+    """Budget figures from the budget state the scorer saves with each batch."""
+
+    def read() -> Mapping[str, float]:
+        state = store.load_budget_state() or {}
+        seen, spent = float(state.get("seen", 0)), float(state.get("spent", 0))
+        return {
+            "budget": fraction,
+            "spent": spent / seen if seen else 0.0,
+            "seen": seen,
+            "queries": spent,
+        }
+
+    return read
+
+
+def accuracy_probe(learner: LearnerService | None) -> Callable[[], float | None]:
+    """The learner's recent accuracy: on random-share labels when it has them (unbiased)."""
+
+    def read() -> float | None:
+        if learner is None:
+            return None
+        metrics = learner.learner
+        for estimate in (metrics.unbiased, metrics.labelled):
+            if estimate.n:
+                return float(estimate.window_accuracy)
+        return None
+
+    return read
+
+
+def build_service(
+    settings: Settings, roles: Roles, clock: Clock | None = None
+) -> AnnotationService:
+    """The `AnnotationService` over the queue, store, producer and lock of `roles`."""
+    if roles.queue is None or roles.store is None or roles.producer is None:
+        raise ValueError("the annotation API needs a process holding the queue (run or queue)")
+    waiting = roles.waiting
+    probes = Probes(
+        budget=budget_probe(roles.store, settings.strategy.budget),
+        accuracy=accuracy_probe(roles.learner),
+        oldest_arrival=(lambda: None) if waiting is None else waiting.oldest_arrival,
+    )
+    return AnnotationService(
+        roles.queue,
+        roles.store,
+        roles.producer,
+        settings.kafka.topic("labels"),
+        clock=clock,
+        lock=roles.lock,
+        settings=settings.api,
+        probes=probes,
+    )
+
+
+def start_api(settings: Settings, roles: Roles, clock: Clock | None = None) -> ApiServer:
+    """Serve the annotation API for `roles` on ``[api] host:port``; returns the running server."""
+    api = settings.api
+    registry = open_registry(
+        settings.store.path, api.token, api.token_name, settings.store.busy_timeout_s
+    )
+    try:
+        app = create_app(build_service(settings, roles, clock), registry, api)
+        return ApiServer(app, api.host, api.port, on_stop=registry.close).start()
+    except BaseException:
+        registry.close()
+        raise

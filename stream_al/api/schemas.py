@@ -1,0 +1,151 @@
+"""The JSON the annotation API takes and gives (the contract the web page is built on).
+
+>>> LabelsIn.model_validate({"labels": [{"item_id": "7", "label": True}]}).labels[0].label
+True
+>>> ErrorOut(error="unknown_item", message="no item '7'").model_dump(exclude_none=True)
+{'error': 'unknown_item', 'message': "no item '7'"}
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
+
+from stream_al.items import Item
+
+__all__ = [
+    "AnnotatorIn",
+    "AnnotatorInfo",
+    "AnnotatorList",
+    "AnnotatorOut",
+    "AnnotatorToken",
+    "ErrorOut",
+    "Health",
+    "LabelIn",
+    "LabelOut",
+    "LabelResult",
+    "LabelValue",
+    "LabelsIn",
+    "LabelsOut",
+    "LeaseOut",
+    "Me",
+    "StatsOut",
+    "TaskOut",
+    "TaskStateOut",
+]
+
+#: A label as JSON: a string, an integer or a boolean, never coerced from one to another.
+LabelValue = Annotated[StrictStr, Field(min_length=1, max_length=200)] | StrictInt | StrictBool
+#: A label as the API gives it (task classes and predictions, whatever the model uses).
+LabelOut = str | int | bool
+ItemId = Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class ErrorOut(BaseModel):
+    """Every error answer."""
+
+    error: str = Field(description="Short machine-readable reason, e.g. 'not_your_lease'")
+    message: str = Field(description="What was wrong and what to do about it")
+    item_id: str | None = Field(None, description="The item of the batch entry at fault")
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Me(BaseModel):
+    name: str
+    role: Literal["annotator", "admin"]
+    labels: int = Field(description="Labels this annotator gave so far")
+
+
+class TaskOut(BaseModel):
+    """One leased task."""
+
+    lease_id: str
+    item_id: str
+    expires_at: float = Field(description="When the lease ends (unix seconds)")
+    priority: float = Field(description="Current (time-decayed) priority")
+    classes: list[LabelOut] = Field(description="Labels to choose from (empty: any)")
+    item: Item
+    prediction: LabelOut | None = None
+    confidence: float | None = None
+    model_version: str | None = None
+
+
+class LeaseOut(BaseModel):
+    tasks: list[TaskOut]
+    queue_depth: int = Field(description="Tasks still waiting after this lease")
+
+
+class LabelIn(BaseModel):
+    """One label of a submission; the caller's lease is found by item id."""
+
+    item_id: ItemId
+    label: LabelValue
+    seconds_spent: Annotated[float, Field(ge=0.0, le=86_400.0 * 7)] | None = None
+    lease_id: str | None = Field(None, description="Optional: checked against the live lease")
+
+
+class LabelsIn(BaseModel):
+    labels: list[LabelIn] = Field(min_length=1, description="Applied all together, or none")
+
+
+class LabelResult(BaseModel):
+    item_id: str
+    status: Literal["accepted", "duplicate"]
+
+
+class LabelsOut(BaseModel):
+    results: list[LabelResult]
+    labels: int = Field(description="Labels the caller gave so far, these included")
+
+
+class TaskStateOut(BaseModel):
+    item_id: str
+    state: str = Field(description="queued, leased, acked, expired, evicted or dropped")
+
+
+class AnnotatorOut(BaseModel):
+    name: str
+    labels: int
+
+
+class StatsOut(BaseModel):
+    """The queue, the label lag, the budget and the model, now."""
+
+    queue_depth: int
+    leased: int
+    capacity: int
+    label_lag_items: int = Field(description="Tasks admitted and not labelled yet")
+    label_lag_seconds: float = Field(description="Age of the oldest of them (0: none)")
+    labels_total: int
+    budget_spent: float | None = Field(description="Share of scored items sent to annotators")
+    budget: float | None = Field(description="Share allowed by [strategy] budget")
+    accuracy_estimate: float | None
+    last_drift: dict[str, Any] | None
+    annotator: AnnotatorOut
+
+
+class AnnotatorIn(BaseModel):
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    role: Literal["annotator", "admin"] = "annotator"
+
+
+class AnnotatorToken(BaseModel):
+    name: str
+    role: Literal["annotator", "admin"]
+    token: str = Field(description="Shown once: it is stored only as a digest")
+
+
+class AnnotatorInfo(BaseModel):
+    name: str
+    role: Literal["annotator", "admin"]
+    created: float
+    revoked: float | None
+    labels: int
+
+
+class AnnotatorList(BaseModel):
+    annotators: list[AnnotatorInfo]

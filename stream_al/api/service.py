@@ -1,0 +1,202 @@
+"""`AnnotationService`: what the annotation API does, free of HTTP.
+
+The routes of `stream_al.api.app` call it with the authenticated annotator.
+Every queue and store operation runs under `lock`, the lock the service loop
+holds around its handlers (`stream_al.service.wiring.run_roles`): the queue
+is not thread-safe, and the loop and the API's threads share it. Label
+submission is in `stream_al.api.labels`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from stream_al.api.auth import Annotator
+from stream_al.api.labels import submit_labels
+from stream_al.api.schemas import (
+    AnnotatorOut,
+    LabelIn,
+    LabelsOut,
+    LeaseOut,
+    Me,
+    StatsOut,
+    TaskStateOut,
+)
+from stream_al.api.tallies import DriftWatch, LabelTally
+from stream_al.api.tasks import held_lease, task_out
+from stream_al.clock import Clock, SystemClock
+from stream_al.config.sections import ApiSettings
+from stream_al.queue import AnnotationQueue, QueueStats
+from stream_al.store.base import Store
+from stream_al.transport.base import Producer
+
+__all__ = ["AnnotationService", "Probes", "Snapshot"]
+
+logger = logging.getLogger(__name__)
+
+
+def _unknown() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Probes:
+    """Figures from the parts around the queue; each returns None when it does not know.
+
+    Attributes
+    ----------
+    budget
+        ``{"budget", "spent", "seen", "queries"}``: the allowed and spent shares
+        of the stream, items scored, items sent to annotators.
+    accuracy
+        The model's current accuracy estimate.
+    oldest_arrival
+        Arrival time of the oldest task not yet labelled (`WaitingTasks`).
+    """
+
+    budget: Callable[[], Mapping[str, float] | None] = _unknown
+    accuracy: Callable[[], float | None] = _unknown
+    oldest_arrival: Callable[[], float | None] = _unknown
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything `/v1/stats` and `/metrics` report, read at one instant."""
+
+    queue: QueueStats
+    lag_items: int
+    lag_seconds: float
+    labels_by_source: dict[str, int]
+    drifts_by_kind: dict[str, int]
+    last_drift: dict[str, Any] | None
+    budget: Mapping[str, float] = field(default_factory=dict)
+    accuracy: float | None = None
+
+
+class AnnotationService:
+    """Leases, labels, skips, releases and statistics for authenticated annotators.
+
+    Parameters
+    ----------
+    queue
+        The annotation queue.
+    store
+        The store the queue saves to; labels are stored in it.
+    producer, labels_topic
+        Where labels are published for the learner.
+    clock
+        Stamps labels and measures the label lag (the queue's clock).
+    lock
+        Held around every queue and store operation (shared with the service loop).
+    settings
+        ``[api]``: label policy and publishing timeout.
+    probes
+        Budget, accuracy and label-lag figures from the rest of the service.
+    """
+
+    def __init__(
+        self,
+        queue: AnnotationQueue,
+        store: Store,
+        producer: Producer,
+        labels_topic: str,
+        *,
+        clock: Clock | None = None,
+        lock: threading.RLock | None = None,
+        settings: ApiSettings | None = None,
+        probes: Probes | None = None,
+    ) -> None:
+        self.queue = queue
+        self.store = store
+        self.producer = producer
+        self.labels_topic = labels_topic
+        self.clock: Clock = clock or SystemClock()
+        self.lock = lock if lock is not None else threading.RLock()
+        self.settings = settings or ApiSettings()
+        self.probes = probes or Probes()
+        self.tally = LabelTally(store)
+        self.drifts = DriftWatch(store)
+
+    def me(self, who: Annotator) -> Me:
+        """Who the caller is and how many labels they gave."""
+        with self.lock:
+            labels = self.tally.of(who.name)
+        return Me.model_validate({"name": who.name, "role": who.role.value, "labels": labels})
+
+    def lease(self, who: Annotator, n: int = 1) -> LeaseOut:
+        """Lease up to `n` tasks to the caller, highest current priority first (durably)."""
+        with self.lock:
+            with self.store.transaction():
+                leases = self.queue.lease(who.name, n)
+            tasks = [task_out(lease, self.queue.priority(lease.item_id)) for lease in leases]
+            logger.info("api.lease annotator=%s asked=%d leased=%d", who.name, n, len(tasks))
+            return LeaseOut(tasks=tasks, queue_depth=self.queue.depth)
+
+    def submit(self, who: Annotator, labels: Sequence[LabelIn]) -> LabelsOut:
+        """Store, acknowledge and publish a batch of labels (see `submit_labels`)."""
+        with self.lock:
+            return submit_labels(self, who, labels)
+
+    def skip(self, who: Annotator, item_id: str) -> TaskStateOut:
+        """The caller passes on their task: it goes to others (or is dropped)."""
+        with self.lock:
+            self.queue.expire()  # saved as it goes: not in a transaction a refusal rolls back
+            lease = held_lease(self.queue, who.name, item_id)
+            with self.store.transaction():
+                state = self.queue.skip(lease.lease_id, who.name)
+        return TaskStateOut(item_id=item_id, state=state.value)
+
+    def release(self, who: Annotator, item_id: str) -> TaskStateOut:
+        """The caller gives their task back unlabelled, for anyone (themselves included)."""
+        with self.lock:
+            self.queue.expire()  # saved as it goes: not in a transaction a refusal rolls back
+            lease = held_lease(self.queue, who.name, item_id)
+            with self.store.transaction():
+                state = self.queue.release(lease.lease_id, who.name)
+        return TaskStateOut(item_id=item_id, state=state.value)
+
+    def stats(self, who: Annotator) -> StatsOut:
+        """Queue depth, label lag, budget, accuracy and last drift; the caller's labels."""
+        with self.lock:
+            snap = self.snapshot()
+            mine = self.tally.of(who.name)
+        return StatsOut(
+            queue_depth=snap.queue.depth,
+            leased=snap.queue.leased,
+            capacity=snap.queue.capacity,
+            label_lag_items=snap.lag_items,
+            label_lag_seconds=snap.lag_seconds,
+            labels_total=sum(snap.labels_by_source.values()),
+            budget_spent=snap.budget.get("spent"),
+            budget=snap.budget.get("budget"),
+            accuracy_estimate=snap.accuracy,
+            last_drift=snap.last_drift,
+            annotator=AnnotatorOut(name=who.name, labels=mine),
+        )
+
+    def snapshot(self) -> Snapshot:
+        """Every figure the API reports, read now."""
+        with self.lock:
+            self.queue.expire()
+            queue = self.queue.stats()
+            oldest = self.probes.oldest_arrival()
+            lag = 0.0 if oldest is None else max(0.0, self.clock.now() - oldest)
+            return Snapshot(
+                queue=queue,
+                lag_items=queue.depth + queue.leased,
+                lag_seconds=lag,
+                labels_by_source=self.tally.by_source(),
+                drifts_by_kind=self.drifts.by_kind(),
+                last_drift=self.drifts.last(),
+                budget=self.probes.budget() or {},
+                accuracy=self.probes.accuracy(),
+            )
+
+    def labels_of(self, name: str) -> int:
+        """Labels annotator `name` gave."""
+        with self.lock:
+            return self.tally.of(name)

@@ -1,0 +1,134 @@
+"""Bearer tokens and roles: 401 without a valid token, 403 for the wrong role."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from api_harness import Api
+from pydantic import SecretStr
+
+from stream_al.api import AnnotatorRegistry, MemoryAnnotatorTable, Role, SqliteAnnotatorTable
+from stream_al.api.errors import (
+    AnnotatorExistsError,
+    InvalidNameError,
+    UnauthorizedError,
+    UnknownAnnotatorError,
+)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": "Basic YW5hOnNlY3JldA=="},
+        {"Authorization": "Bearer"},
+    ],
+    ids=["none", "unknown", "basic", "empty"],
+)
+def test_no_or_bad_token_is_401_with_a_json_reason(api: Api, headers: dict[str, str]) -> None:
+    with httpx.Client(base_url=api.url, headers=headers) as client:
+        for method, path in [("GET", "/v1/me"), ("POST", "/v1/tasks/lease"), ("GET", "/v1/stats")]:
+            response = client.request(method, path)
+            assert response.status_code == 401, (method, path)
+            assert response.headers["www-authenticate"] == "Bearer"
+            body = response.json()
+            assert body["error"] == "unauthorized"
+            assert "token" in body["message"]
+
+
+def test_me_tells_name_role_and_labels(api: Api) -> None:
+    assert api.client("ana").get("/v1/me").json() == {
+        "name": "ana",
+        "role": "annotator",
+        "labels": 0,
+    }
+    assert api.client("root").get("/v1/me").json()["role"] == "admin"
+
+
+def test_annotators_may_not_use_admin_routes(api: Api) -> None:
+    ana = api.client("ana")
+    for method, path in [("GET", "/v1/annotators"), ("POST", "/v1/annotators/bob/revoke")]:
+        response = ana.request(method, path)
+        assert response.status_code == 403
+        assert response.json()["error"] == "forbidden"
+    assert ana.post("/v1/annotators", json={"name": "eve"}).status_code == 403
+
+
+def test_admin_adds_lists_and_revokes_annotators(api: Api) -> None:
+    root = api.client("root")
+    created = root.post("/v1/annotators", json={"name": "carl"})
+    assert created.status_code == 201
+    token = created.json()["token"]
+    with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {token}"}) as carl:
+        assert carl.get("/v1/me").json()["name"] == "carl"
+        names = [a["name"] for a in root.get("/v1/annotators").json()["annotators"]]
+        assert names == ["ana", "bob", "root", "carl"]
+        assert root.post("/v1/annotators", json={"name": "carl"}).status_code == 409
+        revoked = root.post("/v1/annotators/carl/revoke")
+        assert revoked.status_code == 200
+        assert revoked.json()["revoked"] is not None
+        response = carl.get("/v1/me")
+        assert response.status_code == 401
+        assert "revoked" in response.json()["message"]
+    assert root.post("/v1/annotators/nobody/revoke").status_code == 404
+
+
+def test_the_bootstrap_token_acts_as_an_admin() -> None:
+    registry = AnnotatorRegistry(MemoryAnnotatorTable(), SecretStr("s3cret-token"), "boss")
+    who = registry.authenticate("s3cret-token")
+    assert (who.name, who.role) == ("boss", Role.ADMIN)
+    with pytest.raises(AnnotatorExistsError):
+        registry.add("boss")
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AnnotatorRegistry]:
+    table = (
+        MemoryAnnotatorTable()
+        if request.param == "memory"
+        else SqliteAnnotatorTable(tmp_path / "s.db")
+    )
+    registry = AnnotatorRegistry(table)
+    yield registry
+    registry.close()
+
+
+def test_registry_backends_behave_the_same(registry: AnnotatorRegistry) -> None:
+    token = registry.add("ana")
+    admin_token = registry.add("root", Role.ADMIN)
+    assert token != admin_token
+    assert len(token) >= 40
+    assert registry.authenticate(admin_token).role is Role.ADMIN
+    with pytest.raises(AnnotatorExistsError, match="already exists"):
+        registry.add("ana")
+    with pytest.raises(InvalidNameError):
+        registry.add("no spaces")
+    with pytest.raises(UnknownAnnotatorError):
+        registry.revoke("nobody")
+    with pytest.raises(UnauthorizedError):
+        registry.authenticate(token + "x")
+    registry.revoke("ana")
+    with pytest.raises(UnauthorizedError, match="revoked"):
+        registry.authenticate(token)
+    assert [(a.name, a.revoked is not None) for a in registry.annotators()] == [
+        ("ana", True),
+        ("root", False),
+    ]
+
+
+def test_tokens_are_stored_only_as_sha256_digests(tmp_path: Path) -> None:
+    registry = AnnotatorRegistry(SqliteAnnotatorTable(tmp_path / "s.db"))
+    token = registry.add("ana")
+    registry.close()
+    with sqlite3.connect(tmp_path / "s.db") as conn:
+        rows = conn.execute("SELECT * FROM annotators").fetchall()
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    assert token not in repr(rows)
+    assert hashlib.sha256(token.encode()).hexdigest() in repr(rows)

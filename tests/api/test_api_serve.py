@@ -1,0 +1,80 @@
+"""`stream-al run` as a process: it serves the API and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+TOKEN = "a-test-admin-token-of-enough-length"
+
+
+def test_run_serves_the_api_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    config = tmp_path / "stream-al.toml"
+    config.write_text(
+        f'[store]\npath = "{tmp_path / "s.db"}"\n'
+        '[model]\nclasses = ["False", "True"]\n'
+        "[strategy]\nbudget = 0.3\n"
+        "[scorer]\npoll_timeout_ms = 50\n"
+        "[api]\nport = 0\n"
+    )
+    command = [sys.executable, "-m", "stream_al", "run", "--config", str(config)]
+    command += ["--replay", "synth:sea?n=400"]
+    env = {**os.environ, "STREAM_AL_API__TOKEN": TOKEN}
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stderr is not None
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr or ()])
+    reader.start()
+    try:
+        url = _wait_for(lines, re.compile(r"api listening url=(\S+)"))
+        client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.get("/v1/me").json()["role"] == "admin"
+        deadline = time.monotonic() + 20
+        while not (tasks := client.post("/v1/tasks/lease").json()["tasks"]):
+            assert time.monotonic() < deadline, "no task reached the queue"
+            time.sleep(0.05)
+        label = tasks[0]["classes"][0]
+        answer = client.post(
+            "/v1/labels", json={"labels": [{"item_id": tasks[0]["item_id"], "label": label}]}
+        )
+        assert answer.json()["results"][0]["status"] == "accepted"
+        client.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(30)
+        reader.join(10)
+    assert code == 0
+    rest = "".join(_drain(lines))
+    assert "api stopped" in rest
+    assert "Traceback" not in rest
+
+
+def _wait_for(lines: queue.Queue[str], pattern: re.Pattern[str], timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        seen.append(line)
+        if match := pattern.search(line):
+            return match.group(1)
+    raise AssertionError("the API never said it listens:\n" + "".join(seen))
+
+
+def _drain(lines: queue.Queue[str]) -> list[str]:
+    out = []
+    while not lines.empty():
+        out.append(lines.get_nowait())
+    return out
