@@ -64,7 +64,7 @@ def write_config(folder: Path, port: int, budget: float) -> Path:
     path = folder / "stream-al.toml"
     path.write_text(
         f'[store]\npath = "{folder / "bench.db"}"\n\n'
-        f'[api]\nport = {port}\n\n'
+        f"[api]\nport = {port}\n\n"
         f"[strategy]\nbudget = {budget}\n\n"
         "[queue]\ncapacity = 1000\n"
     )
@@ -122,7 +122,9 @@ def measure(args: argparse.Namespace, out: Console) -> dict[str, Any]:
     config = write_config(folder, port, args.budget)
     env = {**os.environ, "NO_PROXY": "127.0.0.1"}
     names = [f"annotator-{k}" for k in range(args.annotators)]
-    tokens = [stream_al("annotators", "add", name, "--config", str(config), env=env) for name in names]
+    tokens = [
+        stream_al("annotators", "add", name, "--config", str(config), env=env) for name in names
+    ]
     out.print(f"starting stream-al run (replay at {args.rate:,.0f} events/s) on {url} ...")
     service = subprocess.Popen(
         [str(Path(sys.executable).with_name("stream-al")), "run", "--config", str(config),
@@ -175,7 +177,9 @@ def table(result: dict[str, Any]) -> Table:
     out.add_column("value", justify="right")
     out.add_row("round trips (lease + label)", f"{result['round_trips']:,}")
     out.add_row("round trips per second", f"{result['round_trips_per_s']:,.1f}")
-    out.add_row("latency p50 / p99 / max", " / ".join(ms(result[k]) for k in ("p50_ms", "p99_ms", "max_ms")))
+    out.add_row(
+        "latency p50 / p99 / max", " / ".join(ms(result[k]) for k in ("p50_ms", "p99_ms", "max_ms"))
+    )
     out.add_row("empty leases / errors", f"{result['empty_leases']:,} / {result['errors']:,}")
     out.add_row(
         f"scorer beside it (replay at {result['replay_rate']:,.0f}/s)",

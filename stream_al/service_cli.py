@@ -1,4 +1,8 @@
-"""The service commands: `stream-al run`, `scorer`, `queue`, `learner` and `produce`."""
+"""The service commands: `stream-al run`, `scorer`, `queue`, `learner` and `produce`.
+
+`run` and `queue` hold the annotation queue and serve the annotation API
+(`stream_al.api`) beside the service loop.
+"""
 
 from __future__ import annotations
 
@@ -35,32 +39,53 @@ def serve(
 ) -> None:
     """Run `roles` from the configuration until SIGINT / SIGTERM.
 
+    A process holding the queue (roles run and queue) also serves the
+    annotation API on a background thread (``[api]``), stopped first on exit.
     `replay` feeds a file or synthetic stream into the input topic, and `oracle`
     answers the local queue's tasks from its true labels (stand-ins for a
     producer and for annotators, for trying the service out).
     """
     from stream_al.config import load_settings
-    from stream_al.service.wiring import build_roles, build_transport, run_roles, stop_on_signals
+    from stream_al.service.wiring import (
+        build_roles,
+        build_transport,
+        close_roles,
+        run_roles,
+        stop_on_signals,
+    )
 
     settings = load_settings(config)
     logging.getLogger("kafka").setLevel(logging.CRITICAL)  # our transport logs outages once
     transport = build_transport(settings)
     built = build_roles(settings, transport, roles)
-    logger.info(
-        "started roles=%s transport=%s store=%s",
-        ",".join(sorted(roles)),
-        "embedded" if settings.kafka.embedded else ",".join(settings.kafka.bootstrap_servers),
-        settings.store.path,
-    )
     with stop_on_signals() as stop:
-        if replay is not None:
-            _replay_in_background(
-                replay, transport.producer(), settings.kafka.input_topic, rate, stop
-            )
-        if oracle and replay is not None and built.queue is not None:
-            built.ticks.append(
-                _oracle(replay, built.queue, transport.producer(), settings.kafka.topic("labels"))
-            )
+        try:
+            if built.queue is not None and settings.api.enabled:
+                from stream_al.api.embedded import start_api
+
+                built.on_close.append(start_api(settings, built).stop)
+            from stream_al.service.operations import start_operations
+
+            built.on_close.append(start_operations(settings, built).close)
+            if replay is not None:
+                _replay_in_background(
+                    replay, transport.producer(), settings.kafka.input_topic, rate, stop
+                )
+            if oracle and replay is not None and built.queue is not None:
+                built.ticks.append(
+                    _oracle(
+                        replay, built.queue, transport.producer(), settings.kafka.topic("labels")
+                    )
+                )
+        except BaseException:
+            close_roles(built)
+            raise
+        logger.info(
+            "started roles=%s transport=%s store=%s",
+            ",".join(sorted(roles)),
+            "embedded" if settings.kafka.embedded else ",".join(settings.kafka.bootstrap_servers),
+            settings.store.path,
+        )
         run_roles(
             built, stop, poll_ms=settings.scorer.poll_timeout_ms, batch=settings.scorer.batch_size
         )
@@ -119,7 +144,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option(help="Answer queued tasks from the replayed file's labels")
         ] = False,
     ) -> None:
-        """The service in one process: scorer, queue and learner (embedded without a broker)."""
+        """The service in one process: scorer, queue, learner and the annotation API."""
         serve(config, {"scorer", "queue", "learner"}, replay, rate, oracle)
 
     @app.command()
@@ -129,7 +154,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("queue")
     def queue_role(config: ConfigOption = None) -> None:
-        """Hold the annotation queue, fed by the candidates topic."""
+        """Hold the annotation queue, fed by the candidates topic, and serve the annotation API."""
         serve(config, {"queue"})
 
     @app.command()

@@ -106,6 +106,8 @@ class LearnerService:
         self.version = _last_version(store, name)  # a restart goes on from the stored ones
         self._since_checkpoint = 0
         self.on_alert: list[Callable[[DriftAlert], None]] = []
+        #: Where alerts go; the service sets an `AlertRouter`'s ``emit`` (dedupe, sinks).
+        self.emit_alert: Callable[[DriftAlert], object] = self.send_alert
 
     @property
     def model(self) -> Model:
@@ -204,11 +206,15 @@ class LearnerService:
         dead_letter(self.producer, self.topics.dlq, record, reason)
         logger.warning("dead-lettered label where=%s reason=%s", record.where, reason)
 
-    def _alert(self, alert: DriftAlert) -> None:
-        self.store.log_drift(alert)
+    def send_alert(self, alert: DriftAlert) -> None:
+        """Write `alert` to the alerts topic (the default `emit_alert`)."""
         self.producer.send(
             self.topics.alerts, json.dumps(alert.to_dict()).encode(), key=alert.kind.encode()
         )
+
+    def _alert(self, alert: DriftAlert) -> None:
+        self.store.log_drift(alert)
+        self.emit_alert(alert)
         for react in self.on_alert:
             react(alert)
 

@@ -31,6 +31,7 @@ from stream_al.transport.dead_letter import dead_letter
 from stream_al.transport.errors import MalformedEventError
 
 if TYPE_CHECKING:
+    from stream_al.drift.alerts import DriftAlert
     from stream_al.drift.monitor import DriftMonitor
     from stream_al.store.base import Store
 
@@ -172,6 +173,8 @@ class Scorer:
         self.model_version = model_version
         self.publish_predictions = publish_predictions
         self.position = 0
+        #: Where alerts go; the service sets an `AlertRouter`'s ``emit`` (dedupe, sinks).
+        self.emit_alert: Callable[[DriftAlert], object] = self.send_alert
         saved = store.load_budget_state()
         if saved is not None:
             rule.budget.restore(saved)
@@ -269,9 +272,13 @@ class Scorer:
         if alert is not None:
             self.rule.on_drift(alert)
             self.store.log_drift(alert)
-            self.producer.send(
-                self.topics.alerts, json.dumps(alert.to_dict()).encode(), key=alert.kind.encode()
-            )
+            self.emit_alert(alert)
+
+    def send_alert(self, alert: DriftAlert) -> None:
+        """Write `alert` to the alerts topic (the default `emit_alert`)."""
+        self.producer.send(
+            self.topics.alerts, json.dumps(alert.to_dict()).encode(), key=alert.kind.encode()
+        )
 
     def _publish(self, item: Item, proba: np.ndarray, classes: Sequence[Any], d: Decision) -> None:
         best = int(np.argmax(proba)) if len(classes) else -1
