@@ -66,7 +66,8 @@ def write_config(folder: Path, port: int, budget: float) -> Path:
         f'[store]\npath = "{folder / "bench.db"}"\n\n'
         f"[api]\nport = {port}\n\n"
         f"[strategy]\nbudget = {budget}\n\n"
-        "[queue]\ncapacity = 1000\n"
+        "[queue]\ncapacity = 1000\n\n"
+        '[model]\nclasses = ["0", "1"]\n'
     )
     return path
 
