@@ -49,6 +49,10 @@ def _config(path: Path, bootstrap: str, prefix: str, store: Path, **extra: str) 
         "[scorer]",
         "batch_size = 200",
         "poll_timeout_ms = 200",
+        "[api]",
+        "port = 0",  # a free port: tests run side by side
+        "[scheduler]",
+        "checkpoint_every_s = 1",  # a version a second while labels arrive
     ]
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -159,6 +163,7 @@ def test_run_end_to_end_items_queued_labels_learned_model_advances(
     run = roles("run", "--config", str(cfg), "--replay", "synth:sea?n=3000", "--oracle")
     _wait(lambda: _count(db, "decisions") >= 3000, 120, "3000 decisions", run)
     _wait(lambda: _count(db, "labels") >= 200, 60, "labels learned", run)
+    _wait(lambda: _count(db, "models") >= 2, 30, "two model versions", run)
     assert run.stop() == 0
     models = _read(kafka_bootstrap, f"{prefix}.models", 1)
     versions = [json.loads(v)["version"] for _, v in models]
