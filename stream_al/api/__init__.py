@@ -18,7 +18,7 @@ from stream_al.api.embedded import build_service, start_api
 from stream_al.api.errors import ApiError
 from stream_al.api.server import ApiServer
 from stream_al.api.service import AnnotationService, Probes, Snapshot
-from stream_al.api.tallies import DriftWatch, LabelTally, WaitingTasks
+from stream_al.api.tallies import DriftWatch, LabelTally
 
 __all__ = [
     "AnnotationService",
@@ -33,7 +33,6 @@ __all__ = [
     "Role",
     "Snapshot",
     "SqliteAnnotatorTable",
-    "WaitingTasks",
     "build_service",
     "create_app",
     "hash_token",

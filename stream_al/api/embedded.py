@@ -51,10 +51,8 @@ def accuracy_probe(learner: LearnerService | None) -> Callable[[], float | None]
         if learner is None:
             return None
         metrics = learner.learner
-        for estimate in (metrics.unbiased, metrics.labelled):
-            if estimate.n:
-                return float(estimate.window_accuracy)
-        return None
+        unbiased = metrics.unbiased.recent_accuracy
+        return unbiased if unbiased is not None else metrics.labelled.recent_accuracy
 
     return read
 
@@ -65,11 +63,10 @@ def build_service(
     """The `AnnotationService` over the queue, store, producer and lock of `roles`."""
     if roles.queue is None or roles.store is None or roles.producer is None:
         raise ValueError("the annotation API needs a process holding the queue (run or queue)")
-    waiting = roles.waiting
     probes = Probes(
         budget=budget_probe(roles.store, settings.strategy.budget),
         accuracy=accuracy_probe(roles.learner),
-        oldest_arrival=(lambda: None) if waiting is None else waiting.oldest_arrival,
+        oldest_arrival=roles.queue.oldest_arrival,
     )
     return AnnotationService(
         roles.queue,

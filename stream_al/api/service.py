@@ -55,7 +55,7 @@ class Probes:
     accuracy
         The model's current accuracy estimate.
     oldest_arrival
-        Arrival time of the oldest task not yet labelled (`WaitingTasks`).
+        Arrival time of the oldest task not yet labelled (`AnnotationQueue.oldest_arrival`).
     """
 
     budget: Callable[[], Mapping[str, float] | None] = _unknown

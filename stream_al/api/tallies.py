@@ -1,13 +1,11 @@
 """Running counts the API reports, read from the store as it grows.
 
 - `LabelTally`: labels by annotator and by source, from the store's label log;
-- `DriftWatch`: drift alerts by kind, and the last one;
-- `WaitingTasks`: the queue's live tasks and their arrival times, seen through
-  the queue's own saves, for the label lag.
+- `DriftWatch`: drift alerts by kind, and the last one.
 
-The first two read only what was added since their last call (by rowid), so a
+Both read only what was added since their last call (by rowid), so a
 call costs what changed; they see labels and alerts written by other processes
-sharing the store file too. None is thread-safe: the API calls them under the
+sharing the store file too. Neither is thread-safe: the API calls them under the
 service lock.
 
 >>> from stream_al.store import open_store
@@ -21,13 +19,11 @@ service lock.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from typing import Any
 
-from stream_al.queue.store import QueueStore, TaskRecord
 from stream_al.store.base import Store
 
-__all__ = ["DriftWatch", "LabelTally", "WaitingTasks"]
+__all__ = ["DriftWatch", "LabelTally"]
 
 
 class LabelTally:
@@ -96,50 +92,3 @@ class DriftWatch:
         """The last alert recorded (as JSON), or None."""
         self.refresh()
         return None if self._last is None else dict(self._last)
-
-
-class WaitingTasks:
-    """A `QueueStore` that passes every save on, watching which tasks are live.
-
-    Give it to the `AnnotationQueue` in place of the store it wraps; it then
-    knows, without asking the queue, each live (queued or leased) task's
-    arrival, so the oldest one gives the label lag in seconds.
-
-    >>> from stream_al.queue import AnnotationQueue, MemoryQueueStore, Task
-    >>> waiting = WaitingTasks(MemoryQueueStore())
-    >>> q = AnnotationQueue(10, half_life=60, lease_ttl=30, store=waiting)
-    >>> _ = q.offer(Task("a", 0.5, arrival=10.0)); _ = q.offer(Task("b", 0.9, arrival=20.0))
-    >>> waiting.oldest_arrival(), len(waiting)
-    (10.0, 2)
-    >>> q.ack(q.lease("ana")[0].lease_id, "ana").item_id, waiting.oldest_arrival()
-    ('b', 10.0)
-    """
-
-    def __init__(self, inner: QueueStore) -> None:
-        self.inner = inner
-        self._arrivals: dict[str, float] = {}
-
-    def __len__(self) -> int:
-        return len(self._arrivals)
-
-    def save(self, record: TaskRecord) -> None:
-        self.inner.save(record)
-        self._watch(record)
-
-    def records(self) -> Iterable[TaskRecord]:
-        return self._watching(self.inner.records())
-
-    def oldest_arrival(self) -> float | None:
-        """Arrival time of the oldest live task, or None when there is none."""
-        return min(self._arrivals.values(), default=None)
-
-    def _watching(self, records: Iterable[TaskRecord]) -> Iterator[TaskRecord]:
-        for record in records:
-            self._watch(record)
-            yield record
-
-    def _watch(self, record: TaskRecord) -> None:
-        if record.state.live:
-            self._arrivals[record.item_id] = record.task.arrival
-        else:
-            self._arrivals.pop(record.item_id, None)

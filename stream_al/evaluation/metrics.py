@@ -69,3 +69,8 @@ class PrequentialMetrics:
     def window_accuracy(self) -> float:
         """Accuracy over the most recent `window` predictions."""
         return self._recent_correct / len(self._recent) if self._recent else 0.0
+
+    @property
+    def recent_accuracy(self) -> float | None:
+        """`window_accuracy`, or None before the first prediction (no estimate yet)."""
+        return self.window_accuracy if self._recent else None

@@ -159,6 +159,20 @@ class AnnotationQueue:
             raise LeaseError(f"item {item_id!r} is queued, not leased; lease it first")
         return entry.lease
 
+    def oldest_arrival(self) -> float | None:
+        """Arrival time of the oldest live (queued or leased) task; None when there is none.
+
+        The label lag in seconds is its age. A scan of the live tasks: at most `capacity`.
+
+        >>> q = AnnotationQueue(10, half_life=60, lease_ttl=30)
+        >>> _ = q.offer(Task("a", 0.5, arrival=10.0)); _ = q.offer(Task("b", 0.9, arrival=20.0))
+        >>> q.oldest_arrival(), len(q)
+        (10.0, 2)
+        >>> q.ack(q.lease("ana")[0].lease_id, "ana").item_id, q.oldest_arrival()
+        ('b', 10.0)
+        """
+        return min((entry.task.arrival for entry in self._s.entries.values()), default=None)
+
     def stats(self) -> QueueStats:
         """Depth, leases, priorities at both ends, and event counts."""
         return QueueStats(

@@ -97,9 +97,9 @@ def metrics_snapshot(roles: Roles) -> Callable[[], Mapping[str, Any]]:
             metrics = roles.learner.learner
             out.update(
                 labels=metrics.labelled.n,
-                labelled_accuracy=metrics.labelled.window_accuracy if metrics.labelled.n else None,
+                labelled_accuracy=metrics.labelled.recent_accuracy,
                 unbiased_labels=metrics.unbiased.n,
-                unbiased_accuracy=metrics.unbiased.window_accuracy if metrics.unbiased.n else None,
+                unbiased_accuracy=metrics.unbiased.recent_accuracy,
                 model_version=roles.learner.version,
             )
         return out
@@ -163,7 +163,7 @@ def _stopping_inputs(roles: Roles, criteria: StoppingCriteria | None) -> dict[st
 
 
 def _lag_job(settings: Settings, roles: Roles, router: AlertRouter) -> LagJob:
-    queue, waiting = roles.queue, roles.waiting
+    queue = roles.queue
     assert queue is not None
     assert roles.store is not None
     store, scorer = roles.store, roles.scorer
@@ -176,7 +176,7 @@ def _lag_job(settings: Settings, roles: Roles, router: AlertRouter) -> LagJob:
         build_lag_watch(settings.alerts),
         emit,
         waiting=lambda: queue.depth,
-        oldest_arrival=(lambda: None) if waiting is None else waiting.oldest_arrival,
+        oldest_arrival=queue.oldest_arrival,
         position=(lambda: scorer.position) if scorer is not None else (lambda: 0),
         interval=settings.scheduler.expire_every_s,
     )

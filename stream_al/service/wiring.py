@@ -22,13 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from stream_al.api.tallies import WaitingTasks
 from stream_al.clock import SystemClock
 from stream_al.config import Settings
 from stream_al.drift.monitor import DriftMonitor
 from stream_al.model import make_model
 from stream_al.model.base import Model
-from stream_al.queue import AnnotationQueue, QueueStore
+from stream_al.queue import AnnotationQueue
 from stream_al.rules import make_rule
 from stream_al.service.learner import (
     LearnerService,
@@ -119,8 +118,6 @@ class Roles:
     queue: AnnotationQueue | None = None
     scorer: Scorer | None = None
     learner: LearnerService | None = None
-    #: The queue's live tasks and their arrivals (for the label lag).
-    waiting: WaitingTasks | None = None
     #: Held around every handler, tick and sweep, and by the API around each operation.
     lock: threading.RLock = field(default_factory=threading.RLock)
     #: Called first when the roles close (e.g. stopping the API server).
@@ -137,8 +134,7 @@ def build_roles(settings: Settings, transport: Transport, roles: set[str]) -> Ro
         settings.model.name, classes=settings.model.classes, seed=settings.strategy.seed
     )
     if "queue" in roles:
-        out.waiting = WaitingTasks(store.queue_store(settings.store.queue_history))
-        out.queue = _queue(settings, out.waiting)
+        out.queue = _queue(settings, store)
     if "scorer" in roles:
         out.scorer = scorer = _scorer(settings, model, out)
         events = transport.consumer([kafka.input_topic], kafka.group_id)
@@ -172,7 +168,7 @@ def _topics(settings: Settings) -> dict[str, str]:
     return {name: settings.kafka.topic(name) for name in names}  # type: ignore[arg-type]
 
 
-def _queue(settings: Settings, store: QueueStore) -> AnnotationQueue:
+def _queue(settings: Settings, store: Store) -> AnnotationQueue:
     q = settings.queue
     return AnnotationQueue(
         capacity=q.capacity,
@@ -180,7 +176,7 @@ def _queue(settings: Settings, store: QueueStore) -> AnnotationQueue:
         lease_ttl=q.lease_ttl_s,
         item_ttl=q.item_ttl_s,
         clock=SystemClock(),
-        store=store,
+        store=store.queue_store(settings.store.queue_history),
         on_full=q.on_full,
         max_skips=q.max_skips,
         remember=q.remember,

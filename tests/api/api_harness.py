@@ -20,7 +20,6 @@ from stream_al.api import (
     ApiServer,
     Probes,
     Role,
-    WaitingTasks,
     create_app,
     open_registry,
 )
@@ -100,9 +99,8 @@ def start_api(tmp_path: Path, settings: ApiSettings | None = None) -> Api:
     assert isinstance(store, SqliteStore)
     broker = MemoryBroker(clock=clock)
     broker.ensure_topics([LABELS_TOPIC])
-    waiting = WaitingTasks(store.queue_store())
     queue = AnnotationQueue(
-        capacity=50, half_life=600, lease_ttl=LEASE_TTL, clock=clock, store=waiting
+        capacity=50, half_life=600, lease_ttl=LEASE_TTL, clock=clock, store=store.queue_store()
     )
     service = AnnotationService(
         queue,
@@ -115,7 +113,7 @@ def start_api(tmp_path: Path, settings: ApiSettings | None = None) -> Api:
         probes=Probes(
             budget=lambda: {"budget": 0.05, "spent": 0.04, "seen": 1000.0, "queries": 40.0},
             accuracy=lambda: 0.8,
-            oldest_arrival=waiting.oldest_arrival,
+            oldest_arrival=queue.oldest_arrival,
         ),
     )
     registry = open_registry(path)

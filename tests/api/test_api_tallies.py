@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from stream_al.api import DriftWatch, LabelTally, WaitingTasks
+from stream_al.api import DriftWatch, LabelTally
 from stream_al.drift.alerts import DriftAlert
-from stream_al.queue import AnnotationQueue, Task
 from stream_al.store import open_store
 from stream_al.store.base import Store
 
@@ -52,15 +51,3 @@ def test_drift_watch_counts_alerts_and_keeps_the_last(store: Store) -> None:
     assert watch.by_kind() == {"drift": 2}
     assert watch.last() is not None
     assert watch.last()["position"] == 20
-
-
-def test_waiting_tasks_follow_a_restarted_queue(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.db") as store:
-        queue = AnnotationQueue(10, half_life=60, lease_ttl=30, store=store.queue_store())
-        queue.offer(Task("a", 0.5, arrival=5.0))
-        queue.offer(Task("b", 0.9, arrival=7.0))
-        queue.ack(queue.lease("ana")[0].lease_id, "ana")
-    with open_store(tmp_path / "s.db") as store:
-        waiting = WaitingTasks(store.queue_store())
-        AnnotationQueue(10, half_life=60, lease_ttl=30, store=waiting)
-        assert (len(waiting), waiting.oldest_arrival()) == (1, 5.0)

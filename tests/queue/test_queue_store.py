@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pytest
 
@@ -162,3 +163,16 @@ def test_memory_store_history_is_bounded(clock: FakeClock) -> None:
     assert len(store.log) == 10
     assert len(list(store.records())) == 10
     assert store.saves == 300
+
+
+def test_oldest_arrival_follows_a_restarted_queue(tmp_path: Path) -> None:
+    from stream_al.store import open_store
+
+    with open_store(tmp_path / "s.db") as db:
+        queue = AnnotationQueue(10, half_life=60, lease_ttl=30, store=db.queue_store())
+        queue.offer(Task("a", 0.5, arrival=5.0))
+        queue.offer(Task("b", 0.9, arrival=7.0))
+        queue.ack(queue.lease("ana")[0].lease_id, "ana")
+    with open_store(tmp_path / "s.db") as db:
+        restarted = AnnotationQueue(10, half_life=60, lease_ttl=30, store=db.queue_store())
+        assert (len(restarted), restarted.oldest_arrival()) == (1, 5.0)
