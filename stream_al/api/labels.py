@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from stream_al.api.auth import Annotator
-from stream_al.api.errors import ConflictError, InvalidRequestError, UnavailableError
+from stream_al.api.errors import ConflictError, InvalidRequestError
+from stream_al.api.reviews import Held
 from stream_al.api.schemas import LabelIn, LabelResult, LabelsOut
-from stream_al.api.tasks import held_lease, payload_of
+from stream_al.api.tasks import held_lease, in_classes, payload_of
 from stream_al.exceptions import LeaseError, UnknownItemError
 from stream_al.items import Label
 from stream_al.queue import Lease
 from stream_al.store.errors import LabelConflictError
 from stream_al.transport.codec import encode_label
-from stream_al.transport.errors import TransportError
 
 if TYPE_CHECKING:
     from stream_al.api.service import AnnotationService
@@ -50,6 +50,20 @@ class _Entry:
     time: float
     lease: Lease | None
     seconds_spent: float | None
+    held: Held
+
+    @property
+    def settles(self) -> bool:
+        """Whether this new label settles its overlap item (a review label is stored)."""
+        verdict = self.held.verdict
+        return self.status == "accepted" and verdict is not None and verdict.settled
+
+    @property
+    def seconds(self) -> float | None:
+        """Seconds the label took: as the client measured it, else since the lease."""
+        if self.seconds_spent is not None:
+            return self.seconds_spent
+        return None if self.lease is None else max(0.0, self.time - self.lease.leased_at)
 
 
 def submit_labels(
@@ -62,11 +76,16 @@ def submit_labels(
        unless ``[api] allow_new_classes``); an item the caller already labelled
        the same way is a duplicate, differently a 409. If any entry fails,
        nothing is applied and the error names the entry.
-    2. One store transaction: store every new label, then acknowledge every
-       lease (the tasks leave the queue).
+    2. One store transaction: store every new label with the seconds it took;
+       for an overlap task (`stream_al.api.reviews`), store the settled label
+       when this one settles it, or ask the queue for a third opinion on a
+       conflict; then acknowledge every lease (a task wanting more labels goes
+       back to the queue for others, the rest leave it).
     3. Send every label of the batch, duplicates too, to the labels topic with
-       its item, and flush the producer (a broker that does not answer in
-       ``[api] publish_timeout_s`` is a 503: retry, the labels are kept).
+       its item (marked ``hold`` while its overlap item is not settled), then
+       the settled labels, and flush the producer (a broker that does not
+       answer in ``[api] publish_timeout_s`` is a 503: retry, the labels are
+       kept).
     4. Answer with each entry's status and the caller's label count.
     """
     now = service.clock.now()
@@ -75,7 +94,7 @@ def submit_labels(
         with service.store.transaction():  # 2
             for entry in entries:
                 if entry.status == "accepted":
-                    service.store.add_label(entry.item_id, entry.label, who.name, entry.time)
+                    _store(service, who, entry)
             for entry in entries:
                 if entry.lease is not None:
                     service.queue.ack(entry.lease.lease_id, who.name)
@@ -93,6 +112,17 @@ def submit_labels(
         results=[LabelResult(item_id=e.item_id, status=e.status) for e in entries],
         labels=service.tally.of(who.name),
     )
+
+
+def _store(service: AnnotationService, who: Annotator, entry: _Entry) -> None:
+    store, verdict = service.store, entry.held.verdict
+    store.add_label(entry.item_id, entry.label, who.name, entry.time, seconds=entry.seconds)
+    if verdict is None:
+        return
+    if verdict.settled and verdict.label is not None:
+        service.reviews.settle(entry.item_id, verdict.label, verdict.kind)
+    elif verdict.kind == "conflict" and entry.lease is not None:
+        service.queue.want(entry.item_id, verdict.wanted)
 
 
 def _check(
@@ -128,7 +158,8 @@ def _check_one(
                 item_id,
             )
         lease = _held_by(service, who, item_id, now)
-        return _Entry(item_id, old, "duplicate", before[0].time, lease, given.seconds_spent)
+        held = service.reviews.judge_stored(item_id)
+        return _Entry(item_id, old, "duplicate", before[0].time, lease, given.seconds_spent, held)
     lease = held_lease(service.queue, who.name, item_id, given.lease_id)
     if lease.expires_at <= now + EXPIRY_MARGIN_S:
         raise ConflictError(
@@ -136,7 +167,7 @@ def _check_one(
             f"entry {index}: your lease on item {item_id!r} is running out; lease it again",
             item_id,
         )
-    label = _in_classes(given.label, lease.task.classes, service.settings.allow_new_classes)
+    label = in_classes(given.label, lease.task.classes, service.settings.allow_new_classes)
     if label is None:
         classes = ", ".join(repr(c) for c in lease.task.classes)
         raise InvalidRequestError(
@@ -145,7 +176,8 @@ def _check_one(
             f"({classes}); send one of them",
             item_id,
         )
-    return _Entry(item_id, label, "accepted", now, lease, given.seconds_spent)
+    held = service.reviews.judge_new(item_id, who.name, label)
+    return _Entry(item_id, label, "accepted", now, lease, given.seconds_spent, held)
 
 
 def _held_by(service: AnnotationService, who: Annotator, item_id: str, now: float) -> Lease | None:
@@ -164,35 +196,15 @@ def _same(a: Label, b: Label) -> bool:
     return json.dumps(a) == json.dumps(b) or str(a) == str(b)
 
 
-def _in_classes(label: Label, classes: Sequence[Label], allow_new: bool) -> Label | None:
-    """`label` as one of `classes` (by value, then by text), a new label if allowed, or None.
-
-    A task without classes comes from a model that knows none yet: any label goes.
-    """
-    if not classes:
-        return label
-    for known in classes:
-        if type(known) is type(label) and known == label:
-            return known
-    for known in classes:
-        if str(known) == str(label):
-            return known
-    return label if allow_new else None
-
-
 def _publish(service: AnnotationService, who: Annotator, entries: Sequence[_Entry]) -> None:
-    try:
-        for entry in entries:
-            service.producer.send(
-                service.labels_topic, _message(who, entry), key=entry.item_id.encode()
-            )
-        service.producer.flush(timeout=service.settings.publish_timeout_s)
-    except TransportError as error:
-        raise UnavailableError(
-            "not_published",
-            f"the labels are stored but the labels topic did not take them ({error}); "
-            "send the same submission again: it is idempotent",
-        ) from error
+    messages = [(entry.item_id, _message(who, entry)) for entry in entries]
+    for entry in entries:
+        if entry.settles or (entry.status == "duplicate" and entry.held.hold is not None):
+            item = payload_of(entry.lease.task).get("item") if entry.lease is not None else None
+            settled = service.reviews.message(entry.item_id, item)
+            if settled is not None:
+                messages.append((entry.item_id, settled))
+    service.reviews.publish(messages)
 
 
 def _message(who: Annotator, entry: _Entry) -> bytes:
@@ -206,4 +218,6 @@ def _message(who: Annotator, entry: _Entry) -> bytes:
             doc["random"] = payload["random"]
     if entry.seconds_spent is not None:
         doc["seconds_spent"] = entry.seconds_spent
+    if entry.held.hold is not None:
+        doc["hold"] = entry.held.hold
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()

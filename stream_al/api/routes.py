@@ -18,11 +18,15 @@ from stream_al.api.schemas import (
     AnnotatorInfo,
     AnnotatorList,
     AnnotatorToken,
+    DecisionIn,
+    DecisionOut,
+    DisputesOut,
     ErrorOut,
     LabelsIn,
     LabelsOut,
     LeaseOut,
     Me,
+    QualityOut,
     StatsOut,
     TaskStateOut,
 )
@@ -141,6 +145,31 @@ def add_annotator(body: AnnotatorIn, who: Admin, registry: Registry) -> Annotato
 def revoke_annotator(name: Name, who: Admin, registry: Registry, service: Service) -> AnnotatorInfo:
     """Make an annotator's token fail from now on (admins only)."""
     return _info(registry.revoke(name), service)
+
+
+@v1_router.get("/quality", responses=_errors(403))
+def quality(who: Admin, service: Service) -> QualityOut:
+    """Agreement on overlap tasks (Cohen's kappa), disputes, throughput (admins only)."""
+    return service.quality()
+
+
+@v1_router.get("/reviews", responses=_errors(403))
+def reviews(
+    who: Admin,
+    service: Service,
+    limit: Annotated[int, Query(ge=1, le=1000, description="How many items at most")] = 100,
+) -> DisputesOut:
+    """Items whose labels disagree and that nothing settled yet, oldest first (admins only).
+
+    Their labels are held back from training until a third label or an admin decides.
+    """
+    return service.disputes(limit)
+
+
+@v1_router.post("/reviews/{item_id}", responses=_errors(403, 404, 409, 503))
+def decide(item_id: ItemId, body: DecisionIn, who: Admin, service: Service) -> DecisionOut:
+    """Settle an item's label (admins only): it is learned, and leaves the queue if there."""
+    return service.decide(who, item_id, body.label)
 
 
 def _info(annotator: Annotator, service: AnnotationService) -> AnnotatorInfo:

@@ -19,7 +19,13 @@ __all__ = [
     "AnnotatorInfo",
     "AnnotatorList",
     "AnnotatorOut",
+    "AnnotatorQuality",
     "AnnotatorToken",
+    "DecisionIn",
+    "DecisionOut",
+    "DisputeLabel",
+    "DisputeOut",
+    "DisputesOut",
     "ErrorOut",
     "Health",
     "LabelIn",
@@ -30,6 +36,7 @@ __all__ = [
     "LabelsOut",
     "LeaseOut",
     "Me",
+    "QualityOut",
     "StatsOut",
     "TaskOut",
     "TaskStateOut",
@@ -149,3 +156,56 @@ class AnnotatorInfo(BaseModel):
 
 class AnnotatorList(BaseModel):
     annotators: list[AnnotatorInfo]
+
+
+class AnnotatorQuality(BaseModel):
+    """One annotator's throughput, time per label and agreement with the others."""
+
+    name: str
+    labels: int = Field(description="Labels given in all")
+    labels_last_hour: int
+    median_seconds: float | None = Field(description="Median seconds per label (recent ones)")
+    kappa: float | None = Field(description="Cohen's kappa against the others on shared items")
+    agreement: float | None = Field(description="Share of shared items labelled alike")
+    pairs: int = Field(description="Items shared with another annotator")
+
+
+class QualityOut(BaseModel):
+    """Label quality: agreement on overlap tasks, disputes, annotators."""
+
+    overlap: float = Field(description="Share of tasks given to two annotators ([queue] overlap)")
+    kappa: float | None = Field(description="Cohen's kappa over every pair of labels of an item")
+    agreement: float | None = Field(description="Share of those pairs that agree")
+    pairs: int
+    conflicts_open: int = Field(description="Items whose labels disagree, not settled yet")
+    held: int = Field(description="Labels held back from training now")
+    annotators: list[AnnotatorQuality]
+
+
+class DisputeLabel(BaseModel):
+    annotator: str
+    label: LabelOut
+    time: float
+
+
+class DisputeOut(BaseModel):
+    """An item whose labels disagree."""
+
+    item_id: str
+    labels: list[DisputeLabel]
+    classes: list[LabelOut]
+    waiting_for_label: bool = Field(description="Still in the queue for another opinion")
+
+
+class DisputesOut(BaseModel):
+    disputes: list[DisputeOut]
+
+
+class DecisionIn(BaseModel):
+    label: LabelValue
+
+
+class DecisionOut(BaseModel):
+    item_id: str
+    label: LabelOut
+    annotator: str = Field(description="review:<admin>: who settled it")

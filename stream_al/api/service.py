@@ -17,12 +17,16 @@ from typing import Any
 
 from stream_al.api.auth import Annotator
 from stream_al.api.labels import submit_labels
+from stream_al.api.reviews import Reviews
 from stream_al.api.schemas import (
     AnnotatorOut,
+    DecisionOut,
+    DisputesOut,
     LabelIn,
     LabelsOut,
     LeaseOut,
     Me,
+    QualityOut,
     StatsOut,
     TaskStateOut,
 )
@@ -30,6 +34,7 @@ from stream_al.api.tallies import DriftWatch, LabelTally
 from stream_al.api.tasks import held_lease, task_out
 from stream_al.clock import Clock, SystemClock
 from stream_al.config.sections import ApiSettings
+from stream_al.items import Label
 from stream_al.queue import AnnotationQueue, QueueStats
 from stream_al.store.base import Store
 from stream_al.transport.base import Producer
@@ -120,6 +125,10 @@ class AnnotationService:
         self.probes = probes or Probes()
         self.tally = LabelTally(store)
         self.drifts = DriftWatch(store)
+        self.reviews = Reviews(
+            store, producer, labels_topic, queue, self.clock, self.settings.publish_timeout_s
+        )
+        queue.on_finish.append(self.reviews.on_finish)
 
     def me(self, who: Annotator) -> Me:
         """Who the caller is and how many labels they gave."""
@@ -195,6 +204,22 @@ class AnnotationService:
                 budget=self.probes.budget() or {},
                 accuracy=self.probes.accuracy(),
             )
+
+    def quality(self) -> QualityOut:
+        """Agreement (Cohen's kappa), disputes, throughput and time per label."""
+        with self.lock:
+            return self.reviews.summary(self.queue.overlap)
+
+    def disputes(self, limit: int) -> DisputesOut:
+        """Items whose labels disagree and that nothing settled yet, oldest first."""
+        with self.lock:
+            return self.reviews.disputes(limit)
+
+    def decide(self, who: Annotator, item_id: str, label: Label) -> DecisionOut:
+        """An admin settles a disputed item (see `Reviews.decide`)."""
+        with self.lock:
+            self.queue.expire()
+            return self.reviews.decide(who.name, item_id, label, self.settings.allow_new_classes)
 
     def labels_of(self, name: str) -> int:
         """Labels annotator `name` gave."""

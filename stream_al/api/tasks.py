@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,10 +23,18 @@ from pydantic import ValidationError
 from stream_al.api.errors import ConflictError, NotFoundError
 from stream_al.api.schemas import LabelOut, TaskOut
 from stream_al.exceptions import LeaseError, UnknownItemError
-from stream_al.items import Item
+from stream_al.items import Item, Label
 from stream_al.queue import AnnotationQueue, Lease, Task
 
-__all__ = ["held_lease", "label_value", "labels_of", "payload_of", "task_item", "task_out"]
+__all__ = [
+    "held_lease",
+    "in_classes",
+    "label_value",
+    "labels_of",
+    "payload_of",
+    "task_item",
+    "task_out",
+]
 
 
 def held_lease(
@@ -68,6 +76,22 @@ def held_lease(
 def payload_of(task: Task) -> dict[str, Any]:
     """The task's payload if it is a JSON object, else an empty one."""
     return task.payload if isinstance(task.payload, dict) else {}
+
+
+def in_classes(label: Label, classes: Sequence[Label], allow_new: bool) -> Label | None:
+    """`label` as one of `classes` (by value, then by text), a new label if allowed, or None.
+
+    A task without classes comes from a model that knows none yet: any label goes.
+    """
+    if not classes:
+        return label
+    for known in classes:
+        if type(known) is type(label) and known == label:
+            return known
+    for known in classes:
+        if str(known) == str(label):
+            return known
+    return label if allow_new else None
 
 
 def label_value(value: Any) -> LabelOut | None:

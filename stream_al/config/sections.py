@@ -157,6 +157,10 @@ class QueueSettings(Section):
         Skips after which a task is dropped; ``"none"`` never drops.
     remember
         Finished ids remembered to refuse duplicates.
+    overlap
+        Share of the tasks given to two annotators, to measure their agreement
+        (Cohen's kappa); a conflict holds the labels back from training until a
+        third label or an admin decides.
     """
 
     capacity: int = Field(1000, ge=1)
@@ -166,6 +170,7 @@ class QueueSettings(Section):
     on_full: Literal["evict_lowest", "reject_new"] = "evict_lowest"
     max_skips: Annotated[Annotated[int, Field(ge=1)] | None, _NoneWord] = 3
     remember: int = Field(10_000, ge=0)
+    overlap: float = Field(0.0, ge=0.0, le=1.0)
 
 
 class DriftSettings(Section):
@@ -272,6 +277,9 @@ class ApiSettings(Section):
         Whether a label outside the task's classes is accepted (else 422).
     publish_timeout_s
         How long a label submission waits for the broker to take the labels.
+    cost_per_label, cost_unit
+        What one human label costs, and in what unit (the operator dashboard's
+        cost per accuracy point gained).
     """
 
     enabled: bool = True
@@ -282,3 +290,5 @@ class ApiSettings(Section):
     max_body_bytes: int = Field(1_048_576, ge=1024)
     allow_new_classes: bool = False
     publish_timeout_s: float = Field(10.0, gt=0.0)
+    cost_per_label: float = Field(1.0, ge=0.0, allow_inf_nan=False)
+    cost_unit: str = Field("USD", max_length=16)

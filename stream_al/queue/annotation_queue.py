@@ -18,6 +18,11 @@ Semantics, in short:
   (release, skip, lease expiry) past its TTL it is dropped instead.
 - **Duplicates**: an id that is queued, leased, or finished recently (acked,
   expired, evicted, dropped; the last `remember` ids) is not admitted again.
+- **Overlap**: a share `overlap` of the tasks (chosen by a hash of the item
+  id, so the same ids on every run) is to be labelled by two annotators: the
+  first acknowledgement puts it back in the queue, with its original key, for
+  someone else. `want` asks a live task for more labels (a third opinion).
+  Who labelled a task is never offered it again.
 - Expiry runs lazily at the start of every operation, and on `expire()`.
 - Every state change is saved to the `QueueStore` before memory changes.
 - Not thread-safe: a server calls it under one lock (all operations are fast).
@@ -40,6 +45,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -50,7 +56,7 @@ from stream_al.clock import Clock, SystemClock
 from stream_al.exceptions import ConfigError, LeaseError, QueueError
 from stream_al.priority import DecayedPriority
 from stream_al.queue.state import Entry, QueueState
-from stream_al.queue.store import MemoryQueueStore, QueueStore
+from stream_al.queue.store import MemoryQueueStore, QueueStore, TaskRecord
 from stream_al.queue.task import (
     ExpireReport,
     Lease,
@@ -62,7 +68,7 @@ from stream_al.queue.task import (
     TaskState,
 )
 
-__all__ = ["AnnotationQueue", "OnFull"]
+__all__ = ["AnnotationQueue", "OnFull", "overlap_share"]
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +100,8 @@ class AnnotationQueue:
         Skips after which a task is dropped; None never drops for skips.
     remember
         How many finished item ids (and ended leases) to remember.
+    overlap
+        Share of the tasks to be labelled by two annotators (0 to 1).
     """
 
     def __init__(
@@ -108,8 +116,12 @@ class AnnotationQueue:
         *,
         max_skips: int | None = 3,
         remember: int = 10_000,
+        overlap: float = 0.0,
     ) -> None:
         _check_config(capacity, lease_ttl, item_ttl, on_full, max_skips, remember)
+        if not 0.0 <= overlap <= 1.0:
+            raise ConfigError(f"overlap must be a share between 0 and 1, got {overlap}")
+        self.overlap = float(overlap)
         self.capacity = capacity
         self.lease_ttl = float(lease_ttl)
         self.item_ttl = None if item_ttl is None else float(item_ttl)
@@ -152,6 +164,18 @@ class AnnotationQueue:
         """The current priority of the live task `item_id`."""
         return self._priority.at(self._s.entry(item_id).key, self._clock.now())
 
+    def wanted(self, item_id: str) -> int:
+        """How many annotators are to label the live task `item_id` (2 or more: overlap)."""
+        return self._s.entry(item_id).wanted
+
+    @property
+    def on_finish(self) -> list[Callable[[TaskRecord], None]]:
+        """Listeners called with the final record of each task that leaves the queue.
+
+        They run after the queue changed; one that raises is logged, not re-raised.
+        """
+        return self._s.on_finish
+
     def lease_of(self, item_id: str) -> Lease:
         """The live lease on `item_id` (for an API addressing tasks by item id)."""
         entry = self._s.entry(item_id)
@@ -172,6 +196,10 @@ class AnnotationQueue:
         ('b', 10.0)
         """
         return min((entry.task.arrival for entry in self._s.entries.values()), default=None)
+
+    def labels_so_far(self) -> int:
+        """Labels given to live tasks that want more (a scan of the live tasks)."""
+        return sum(len(entry.labelled_by) for entry in self._s.entries.values())
 
     def stats(self) -> QueueStats:
         """Depth, leases, priorities at both ends, and event counts."""
@@ -207,7 +235,7 @@ class AnnotationQueue:
                 return self._reject(task, RejectReason.LOWEST)
             s.finish(s.entries[lowest], TaskState.EVICTED, now)
             evicted = (lowest,)
-        s.admit(task, key, now)
+        s.admit(task, key, now, wanted=2 if overlap_share(task.item_id) < self.overlap else 1)
         s.counts["admitted"] += 1
         logger.debug(
             "queue.admit item_id=%s score=%.6g evicted=%s", task.item_id, task.score, evicted
@@ -260,7 +288,7 @@ class AnnotationQueue:
             while len(leases) < n and (item_id := s.index.pop_max()) is not None:
                 entry = s.entries[item_id]
                 aside.append(entry)
-                if annotator in entry.skipped_by:
+                if entry.excludes(annotator):
                     continue
                 lease = Lease(
                     lease_id=uuid.uuid4().hex,
@@ -289,10 +317,53 @@ class AnnotationQueue:
         return state
 
     def ack(self, lease_id: str, annotator: str) -> Task:
-        """The leased task is labelled: remove it for good and return it."""
+        """The leased task is labelled by `annotator`; returns it.
+
+        It leaves the queue for good once it has the labels it wants; until
+        then it goes back to the queue (others only), or expires if too old.
+        """
         now, entry = self._held(lease_id, annotator)
-        self._s.finish(entry, TaskState.ACKED, now, LeaseOutcome.ACKED)
+        if len(entry.labelled_by | {annotator}) >= entry.wanted:
+            entry.labelled_by.add(annotator)
+            self._s.finish(entry, TaskState.ACKED, now, LeaseOutcome.ACKED)
+            return entry.task
+        before = set(entry.labelled_by)
+        entry.labelled_by.add(annotator)
+        try:
+            self._s.requeue(entry, now, LeaseOutcome.ACKED)
+        except BaseException:
+            entry.labelled_by = before
+            raise
+        self._s.counts["acked_partly"] += 1
         return entry.task
+
+    def want(self, item_id: str, labels: int) -> None:
+        """Ask the live task `item_id` for `labels` labels in all (never fewer than now)."""
+        if labels < 1:
+            raise QueueError(f"a task wants at least 1 label, got {labels}")
+        now = self._clock.now()
+        entry = self._s.entry(item_id)
+        if labels <= entry.wanted:
+            return
+        before, entry.wanted = entry.wanted, labels
+        try:
+            state = TaskState.LEASED if entry.lease is not None else TaskState.QUEUED
+            self._s.save(entry, state, now)
+        except BaseException:
+            entry.wanted = before
+            raise
+
+    def settle(self, item_id: str) -> bool:
+        """Take the live task `item_id` out as labelled (a decision made elsewhere).
+
+        Ends its lease if it has one. False if it is not live (nothing to do).
+        """
+        now = self._clock.now()
+        entry = self._s.entries.get(item_id)
+        if entry is None:
+            return False
+        self._s.finish(entry, TaskState.ACKED, now, LeaseOutcome.RELEASED)
+        return True
 
     def skip(self, lease_id: str, annotator: str) -> TaskState:
         """The annotator passes: requeue for others, or drop after `max_skips`.
@@ -354,6 +425,16 @@ class AnnotationQueue:
                 self.leased_count,
                 self.capacity,
             )
+
+
+def overlap_share(item_id: str) -> float:
+    """A number in [0, 1) fixed by `item_id`: the task is an overlap task when below `overlap`.
+
+    >>> overlap_share("42") == overlap_share("42"), 0.0 <= overlap_share("42") < 1.0
+    (True, True)
+    """
+    digest = hashlib.blake2b(item_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2.0**64
 
 
 def _check_config(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from stream_al.exceptions import UnknownItemError
@@ -47,11 +48,17 @@ class Entry:
     lease: Lease | None = None
     skips: int = 0
     skipped_by: set[str] = field(default_factory=set)
+    wanted: int = 1
+    labelled_by: set[str] = field(default_factory=set)
 
     @property
     def item_id(self) -> str:
         """The task's item id."""
         return self.task.item_id
+
+    def excludes(self, annotator: str) -> bool:
+        """Whether `annotator` skipped or labelled the task (it is not offered to them)."""
+        return annotator in self.skipped_by or annotator in self.labelled_by
 
 
 class QueueState:
@@ -81,6 +88,8 @@ class QueueState:
         self.leases = LeaseBook(remember)
         self.done: Recent[TaskState] = Recent(remember)
         self.counts: Counter[str] = Counter()
+        #: Called with the final record of every task that leaves (after it left).
+        self.on_finish: list[Callable[[TaskRecord], None]] = []
         self._seq = 0
 
     def state_of(self, item_id: str) -> TaskState | None:
@@ -105,10 +114,10 @@ class QueueState:
 
     # -- changes -------------------------------------------------------------------
 
-    def admit(self, task: Task, key: float, now: float) -> Entry:
-        """Queue a new task with ordering key `key`."""
+    def admit(self, task: Task, key: float, now: float, wanted: int = 1) -> Entry:
+        """Queue a new task with ordering key `key`, for `wanted` annotators to label."""
         self._seq += 1
-        entry = Entry(task, key, self._seq)
+        entry = Entry(task, key, self._seq, wanted=wanted)
         self.save(entry, TaskState.QUEUED, now)
         self.entries[task.item_id] = entry
         self._enqueue(entry)
@@ -138,7 +147,8 @@ class QueueState:
     ) -> None:
         """Remove a live entry for good, in final `state`; remember its id."""
         item_id = entry.item_id
-        self.save(entry, state, now)
+        record = self.record(entry, state, now)
+        self.store.save(record)
         if entry.lease is not None:
             self.leases.end(entry.lease.lease_id, outcome or LeaseOutcome.EXPIRED, now)
             entry.lease = None
@@ -148,6 +158,11 @@ class QueueState:
         self.done[item_id] = state
         self.counts[state.value] += 1
         logger.debug("queue.finish item_id=%s state=%s", item_id, state.value)
+        for listener in self.on_finish:
+            try:
+                listener(record)
+            except Exception:  # the queue is consistent; the listener's failure is its own
+                logger.exception("queue.on_finish listener failed item_id=%s", item_id)
 
     def rekey(self, entry: Entry, task: Task, now: float) -> None:
         """Give a live entry a new task (score); the priority index is left stale."""
@@ -195,6 +210,7 @@ class QueueState:
             task = record.task
             entry = Entry(task, self.priority.key(task.score, task.arrival), self._seq)
             entry.skips, entry.skipped_by = record.skips, set(record.skipped_by)
+            entry.wanted, entry.labelled_by = record.wanted, set(record.labelled_by)
             self.entries[task.item_id] = entry
             if record.state is TaskState.LEASED and record.lease is not None:
                 entry.lease = record.lease
@@ -226,6 +242,8 @@ class QueueState:
             lease=lease,
             skips=entry.skips,
             skipped_by=tuple(sorted(entry.skipped_by)),
+            wanted=entry.wanted,
+            labelled_by=tuple(sorted(entry.labelled_by)),
         )
 
     def _enqueue(self, entry: Entry) -> None:

@@ -47,6 +47,10 @@ class TaskRecord:
         How many times annotators skipped it.
     skipped_by
         Who skipped it (they are not given it again).
+    wanted
+        How many annotators are to label it (2 or more: an overlap task).
+    labelled_by
+        Who labelled it so far (they are not given it again).
     """
 
     task: Task
@@ -55,6 +59,8 @@ class TaskRecord:
     lease: Lease | None = None
     skips: int = 0
     skipped_by: tuple[str, ...] = ()
+    wanted: int = 1
+    labelled_by: tuple[str, ...] = ()
 
     @property
     def item_id(self) -> str:

@@ -19,6 +19,8 @@ from stream_al.items import Item
 from stream_al.learner import Learner
 from stream_al.model.base import Model
 from stream_al.store.checkpoint import load_pickle, save_pickle
+from stream_al.store.errors import LabelConflictError
+from stream_al.store.records import REVIEW_PREFIX, LabelSource
 from stream_al.transport.base import Offsets, Producer, Record, next_offsets
 from stream_al.transport.codec import LabelEvent, decode_label
 from stream_al.transport.dead_letter import dead_letter
@@ -123,7 +125,9 @@ class LearnerService:
 
         1. Decode every label; a malformed one, or one for an item nobody knows,
            goes to the dead-letter topic with the reason.
-        2. Skip labels already learned (a replay after a crash).
+        2. Skip labels already learned (a replay after a crash), and set aside
+           held ones (an overlap task's labels before the item is settled: the
+           settled label comes as its own message).
         3. Test, then train, on each new label; feed the drift monitor, send alerts.
         4. Every `checkpoint_every` labels: write a checkpoint to the store and
            announce the version on the models topic.
@@ -131,7 +135,9 @@ class LearnerService:
         6. In one store transaction: log the labels, mark them learned.
         7. Commit the offsets of the batch.
         """
-        fresh = self._new_labels(self._decode(records))  # 1, 2
+        decoded = self._decode(records)  # 1
+        held = [event for event, _ in decoded if event.hold is not None]
+        fresh = self._new_labels([(e, item) for e, item in decoded if e.hold is None])  # 2
         for event, item in fresh:  # 3
             alert = self.learner.learn(
                 item, event.label, position=self.learner.labelled.n, random=self._random(event.id)
@@ -143,8 +149,10 @@ class LearnerService:
             self.checkpoint()
         self.producer.flush()  # 5
         with self.store.transaction():  # 6
+            for event in held:
+                self._log(event)
             for event, _ in fresh:
-                self.store.add_label(event.id, event.label, event.annotator, event.time)
+                self._log(event)
             self.store.mark_seen([_learned_key(e) for e, _ in fresh])
         if records:
             commit(next_offsets(records))  # 7
@@ -196,6 +204,14 @@ class LearnerService:
             if key not in seen:
                 unique.setdefault(key, (event, item))
         return list(unique.values())
+
+    def _log(self, event: LabelEvent) -> None:
+        """Keep `event` in the store's label log (a label already there is left as it is)."""
+        source: LabelSource = "review" if event.annotator.startswith(REVIEW_PREFIX) else "human"
+        try:
+            self.store.add_label(event.id, event.label, event.annotator, event.time, source)
+        except LabelConflictError as error:  # the log keeps the first; the learner goes on
+            logger.warning("label not logged: %s", error)
 
     def _random(self, item_id: str) -> bool:
         """Whether the item was drawn by the random share (its label estimates accuracy)."""

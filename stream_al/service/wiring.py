@@ -180,6 +180,7 @@ def _queue(settings: Settings, store: Store) -> AnnotationQueue:
         on_full=q.on_full,
         max_skips=q.max_skips,
         remember=q.remember,
+        overlap=q.overlap,
     )
 
 

@@ -58,8 +58,9 @@ class Store(Protocol):
         annotator: str,
         time: float,
         source: LabelSource = "human",
+        seconds: float | None = None,
     ) -> bool:
-        """Store a label; False if this exact label was already stored.
+        """Store a label (and the `seconds` it took); False if this exact label was already stored.
 
         Raises `LabelConflictError` for a different label from the same annotator.
         """
@@ -67,6 +68,10 @@ class Store(Protocol):
 
     def labels_for(self, item_id: str) -> list[LabelRecord]:
         """Every label of `item_id`, oldest first."""
+        ...
+
+    def disputed(self, limit: int = 100) -> list[str]:
+        """Items whose human labels disagree and that no review settled, oldest first."""
         ...
 
     def iter_labels(self, since_rowid: int = 0, limit: int | None = None) -> Iterator[LabelRecord]:
@@ -146,6 +151,10 @@ class Store(Protocol):
 
     def load_state(self, key: str) -> dict[str, Any] | None:
         """The state kept under `key`, or None."""
+        ...
+
+    def states(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """Every state whose key starts with `prefix`, by key (one read)."""
         ...
 
     def save_budget_state(self, state: Mapping[str, Any]) -> None:

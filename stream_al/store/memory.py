@@ -138,9 +138,10 @@ class MemoryStore:
         annotator: str,
         time: float,
         source: LabelSource = "human",
+        seconds: float | None = None,
     ) -> bool:
         """Store a label; False if identical to the one already stored for (item, annotator)."""
-        check_label(item_id, label, annotator, time, source)
+        check_label(item_id, label, annotator, time, source, seconds)
         with self.transaction():
             old = self._labels.get((item_id, annotator))
             if old is not None:
@@ -148,7 +149,9 @@ class MemoryStore:
                     return False
                 raise label_conflict(item_id, annotator, old.label, label)
             rowid = len(self._label_log) + 1
-            record = LabelRecord(rowid, item_id, label, annotator, float(time), source)
+            record = LabelRecord(
+                rowid, item_id, label, annotator, float(time), source, _seconds(seconds)
+            )
             self._labels[(item_id, annotator)] = record
             self._label_log.append(record)
             self.on_rollback(partial(self._unlabel, record))
@@ -162,6 +165,19 @@ class MemoryStore:
         """Every label of `item_id`, oldest first."""
         with self._lock:
             return [r for r in self._label_log if r.item_id == item_id]
+
+    def disputed(self, limit: int = 100) -> list[str]:
+        """Items whose human labels disagree and that no review settled, oldest first."""
+        answers: dict[str, set[str]] = {}
+        settled: set[str] = set()
+        with self._lock:
+            for record in self._label_log:
+                if record.source == "review":
+                    settled.add(record.item_id)
+                elif record.source == "human":
+                    answers.setdefault(record.item_id, set()).add(json.dumps(record.label))
+        found = [i for i, labels in answers.items() if len(labels) >= 2 and i not in settled]
+        return found[:limit]
 
     def iter_labels(self, since_rowid: int = 0, limit: int | None = None) -> Iterator[LabelRecord]:
         """Labels stored after `since_rowid`, oldest first (at most `limit`)."""
@@ -345,6 +361,12 @@ class MemoryStore:
             encoded = self._state.get(key)
             return None if encoded is None else json.loads(encoded)
 
+    def states(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """Every state whose key starts with `prefix`, by key (fresh copies)."""
+        with self._lock:
+            found = [(k, v) for k, v in self._state.items() if k.startswith(prefix)]
+        return {key: json.loads(encoded) for key, encoded in found}
+
     def save_budget_state(self, state: Mapping[str, Any]) -> None:
         """Replace the budget's state."""
         self.save_state(BUDGET_STATE, state)
@@ -364,3 +386,7 @@ class MemoryStore:
             if excess > 0:
                 for key in list(islice(table, excess)):
                     del table[key]
+
+
+def _seconds(seconds: float | None) -> float | None:
+    return None if seconds is None else float(seconds)

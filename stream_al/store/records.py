@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DECISION_COLUMNS",
     "LABEL_SOURCES",
+    "REVIEW_PREFIX",
     "DecisionRow",
     "DriftEvent",
     "LabelRecord",
@@ -41,9 +42,14 @@ __all__ = [
     "label_conflict",
 ]
 
-#: Who gave a label: a person, or the model itself (self-training).
-LabelSource = Literal["human", "pseudo"]
+#: Who gave a label: a person, the model itself (self-training), or the review of an
+#: item several people labelled (their consensus, or an admin's decision).
+LabelSource = Literal["human", "pseudo", "review"]
 LABEL_SOURCES: tuple[str, ...] = get_args(LabelSource)
+
+#: How a review's label is attributed: ``review:auto`` for the annotators'
+#: consensus, ``review:<admin>`` for an admin's decision (a name cannot hold ":").
+REVIEW_PREFIX = "review:"
 
 
 def dumps(value: Any, what: str) -> str:
@@ -62,7 +68,14 @@ def check_item_id(item_id: Any, what: str) -> None:
         raise StoreError(f"{what} needs a non-empty string item id, got {item_id!r}")
 
 
-def check_label(item_id: str, label: Any, annotator: str, time: float, source: str) -> None:
+def check_label(
+    item_id: str,
+    label: Any,
+    annotator: str,
+    time: float,
+    source: str,
+    seconds: float | None = None,
+) -> None:
     """Raise `StoreError` naming the item unless the label submission is well formed."""
     check_item_id(item_id, "a label")
     if not isinstance(label, str | int | bool):
@@ -75,6 +88,12 @@ def check_label(item_id: str, label: Any, annotator: str, time: float, source: s
         )
     if not isinstance(time, int | float) or not math.isfinite(time):
         raise StoreError(f"label of item {item_id!r}: time must be a finite number, got {time!r}")
+    if seconds is not None and not (
+        isinstance(seconds, int | float) and math.isfinite(seconds) and seconds >= 0
+    ):
+        raise StoreError(
+            f"label of item {item_id!r}: seconds must be a finite number >= 0, got {seconds!r}"
+        )
 
 
 def label_conflict(item_id: str, annotator: str, old: Label, new: Label) -> LabelConflictError:
@@ -120,7 +139,9 @@ class LabelRecord:
     item_id, label, annotator, time
         Which item, which label, who, and when (seconds).
     source
-        ``"human"`` or ``"pseudo"``.
+        ``"human"``, ``"pseudo"`` or ``"review"``.
+    seconds
+        How long the annotator took, when known.
     """
 
     rowid: int
@@ -129,6 +150,7 @@ class LabelRecord:
     annotator: str
     time: float
     source: LabelSource
+    seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,16 @@ from sqlite_utils import Database
 
 __all__ = ["SCHEMA_VERSION", "create_schema"]
 
-#: Version of the tables this code writes.
-SCHEMA_VERSION = 1
+#: Version of the tables this code writes. Version 2 added ``labels.seconds`` and
+#: ``queue_tasks.wanted`` and ``labelled_by`` (a version 1 file gains them on open).
+SCHEMA_VERSION = 2
+
+#: Columns added after version 1: (table, column, type).
+_ADDED = (
+    ("labels", "seconds", float),
+    ("queue_tasks", "wanted", int),
+    ("queue_tasks", "labelled_by", str),
+)
 
 
 def create_schema(db: Database) -> None:
@@ -42,6 +50,8 @@ def create_schema(db: Database) -> None:
             "lease": str,
             "skips": int,
             "skipped_by": str,
+            "wanted": int,
+            "labelled_by": str,
         },
         pk="item_id",
         not_null={"seq", "live", "state", "at", "score", "arrival", "skips"},
@@ -49,7 +59,14 @@ def create_schema(db: Database) -> None:
     )
     db.table("queue_tasks").create_index(["live", "seq"], if_not_exists=True)
     db.table("labels").create(
-        {"item_id": str, "annotator": str, "label": str, "source": str, "time": float},
+        {
+            "item_id": str,
+            "annotator": str,
+            "label": str,
+            "source": str,
+            "time": float,
+            "seconds": float,
+        },
         not_null={"item_id", "annotator", "label", "source", "time"},
         if_not_exists=True,
     )
@@ -111,3 +128,6 @@ def create_schema(db: Database) -> None:
         not_null={"value", "updated"},
         if_not_exists=True,
     )
+    for table, column, kind in _ADDED:  # an older file: add what it lacks (NULL in old rows)
+        if column not in db.table(table).columns_dict:
+            db.table(table).add_column(column, kind)

@@ -131,12 +131,13 @@ class SqliteStore:
         annotator: str,
         time: float,
         source: LabelSource = "human",
+        seconds: float | None = None,
     ) -> bool:
         """Store a label; False if identical to the one already stored for (item, annotator).
 
         Raises `LabelConflictError` if that annotator gave the item another label.
         """
-        check_label(item_id, label, annotator, time, source)
+        check_label(item_id, label, annotator, time, source, seconds)
         encoded = json.dumps(label)
         with self._conn.transaction():
             rows = self._conn.read(
@@ -148,9 +149,9 @@ class SqliteStore:
                     return False
                 raise label_conflict(item_id, annotator, json.loads(rows[0]["label"]), label)
             self._conn.write(
-                "INSERT INTO labels (item_id, annotator, label, source, time) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [item_id, annotator, encoded, source, float(time)],
+                "INSERT INTO labels (item_id, annotator, label, source, time, seconds) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [item_id, annotator, encoded, source, float(time), seconds],
             )
         return True
 
@@ -160,6 +161,17 @@ class SqliteStore:
             "SELECT rowid, * FROM labels WHERE item_id = ? ORDER BY rowid", [item_id]
         )
         return [_label(row) for row in rows]
+
+    def disputed(self, limit: int = 100) -> list[str]:
+        """Items whose human labels disagree and that no review settled, oldest first."""
+        rows = self._conn.read(
+            "SELECT item_id FROM labels GROUP BY item_id "
+            "HAVING SUM(source = 'review') = 0 "
+            "AND COUNT(DISTINCT CASE WHEN source = 'human' THEN label END) >= 2 "
+            "ORDER BY MIN(rowid) LIMIT ?",
+            [limit],
+        )
+        return [row["item_id"] for row in rows]
 
     def iter_labels(self, since_rowid: int = 0, limit: int | None = None) -> Iterator[LabelRecord]:
         """Labels stored after `since_rowid`, oldest first (read at once; `limit` bounds it)."""
@@ -374,6 +386,13 @@ class SqliteStore:
         rows = self._conn.read("SELECT value FROM state WHERE name = ?", [key])
         return json.loads(rows[0]["value"]) if rows else None
 
+    def states(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """Every state whose key starts with `prefix`, by key (one read)."""
+        rows = self._conn.read(  # not LIKE: it ignores case
+            "SELECT name, value FROM state WHERE substr(name, 1, ?) = ?", [len(prefix), prefix]
+        )
+        return {row["name"]: json.loads(row["value"]) for row in rows}
+
     def save_budget_state(self, state: Mapping[str, Any]) -> None:
         """Replace the budget's state."""
         self.save_state(BUDGET_STATE, state)
@@ -391,6 +410,7 @@ def _label(row: Mapping[str, Any]) -> LabelRecord:
         annotator=row["annotator"],
         time=row["time"],
         source=row["source"],
+        seconds=row["seconds"],
     )
 
 

@@ -52,6 +52,8 @@ _COLUMNS = (
     "lease",
     "skips",
     "skipped_by",
+    "wanted",
+    "labelled_by",
 )
 _UPSERT = (
     f"INSERT OR REPLACE INTO queue_tasks ({', '.join(_COLUMNS)}) "
@@ -141,6 +143,8 @@ def encode_task_record(record: TaskRecord) -> dict[str, Any]:
         "lease": None if lease is None else json.dumps(_lease_fields(lease)),
         "skips": record.skips,
         "skipped_by": json.dumps(list(record.skipped_by)),
+        "wanted": record.wanted,
+        "labelled_by": json.dumps(list(record.labelled_by)),
     }
 
 
@@ -171,6 +175,8 @@ def decode_task_record(row: Mapping[str, Any]) -> TaskRecord:
         lease=lease,
         skips=row["skips"],
         skipped_by=tuple(json.loads(row["skipped_by"])),
+        wanted=row["wanted"] or 1,  # NULL: a row from before overlap tasks
+        labelled_by=tuple(json.loads(row["labelled_by"] or "[]")),
     )
 
 

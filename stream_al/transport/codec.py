@@ -215,12 +215,18 @@ def decode_record(record: Record, field_map: FieldMap = DEFAULT_FIELDS) -> Item:
 
 
 class LabelEvent(NamedTuple):
-    """One answer of the labels topic: ``{id, label, annotator, time}``."""
+    """One answer of the labels topic: ``{id, label, annotator, time}``.
+
+    `hold` names why the label must not be learned yet (an overlap task's label
+    waiting for the item to be settled: ``"overlap"`` or ``"conflict"``); the
+    settled label comes as its own message, without `hold`.
+    """
 
     id: str
     label: Label
     annotator: str
     time: float
+    hold: str | None = None
 
 
 def encode_label(item_id: str, label: Label, annotator: str, time: float) -> bytes:
@@ -237,7 +243,7 @@ def decode_label(data: bytes, where: str | None = None) -> LabelEvent:
     """Read a labels-topic value back, checking every field.
 
     >>> decode_label(b'{"id": "7", "label": "yes", "annotator": "ann", "time": 2}')
-    LabelEvent(id='7', label='yes', annotator='ann', time=2.0)
+    LabelEvent(id='7', label='yes', annotator='ann', time=2.0, hold=None)
     """
     try:
         event = json.loads(data)
@@ -254,7 +260,10 @@ def decode_label(data: bytes, where: str | None = None) -> LabelEvent:
     if not isinstance(annotator, str) or not annotator:
         raise MalformedEventError(f"annotator must be a non-empty string, got {annotator!r}", where)
     time = _time(event, "time", None, where)
-    return LabelEvent(_id(event, "id", where), label, annotator, time)
+    hold = event.get("hold")
+    if hold is not None and (not isinstance(hold, str) or not hold):
+        raise MalformedEventError(f"hold must be a non-empty string or absent, got {hold!r}", where)
+    return LabelEvent(_id(event, "id", where), label, annotator, time, hold)
 
 
 def _kind(value: object) -> str:

@@ -90,8 +90,11 @@ class Api:
         self.store.close()
 
 
-def start_api(tmp_path: Path, settings: ApiSettings | None = None) -> Api:
-    """Start a server over a fresh store file; the caller stops it with `Api.close`."""
+def start_api(tmp_path: Path, settings: ApiSettings | None = None, overlap: float = 0.0) -> Api:
+    """Start a server over a fresh store file; the caller stops it with `Api.close`.
+
+    `overlap`: the queue's share of tasks for two annotators (``[queue] overlap``).
+    """
     settings = settings or ApiSettings(port=0, max_body_bytes=MAX_BODY)
     path = tmp_path / "store.db"
     clock = FakeClock(1_000_000.0)
@@ -100,7 +103,12 @@ def start_api(tmp_path: Path, settings: ApiSettings | None = None) -> Api:
     broker = MemoryBroker(clock=clock)
     broker.ensure_topics([LABELS_TOPIC])
     queue = AnnotationQueue(
-        capacity=50, half_life=600, lease_ttl=LEASE_TTL, clock=clock, store=store.queue_store()
+        capacity=50,
+        half_life=600,
+        lease_ttl=LEASE_TTL,
+        clock=clock,
+        store=store.queue_store(),
+        overlap=overlap,
     )
     service = AnnotationService(
         queue,

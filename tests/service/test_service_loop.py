@@ -179,6 +179,34 @@ def test_a_label_delivered_twice_is_learned_once(tmp_path: Path) -> None:
     assert loop.learner.learner.labelled.n == len(sent)
 
 
+def test_held_labels_are_logged_not_learned_and_the_settled_one_is_learned_once(
+    tmp_path: Path,
+) -> None:
+    broker = MemoryBroker()
+    truth = _produce(broker, 300)
+    loop = Loop(tmp_path / "s.db", broker, budget=0.3)
+    loop.pump()
+    item_id = loop.queue.lease("ana")[0].item_id
+    label = truth[item_id]
+
+    def send(annotator: str, hold: str | None) -> None:
+        doc = json.loads(encode_label(item_id, label, annotator, loop.clock.now()))
+        if hold is not None:
+            doc["hold"] = hold
+        loop.producer.send("sal.labels", json.dumps(doc).encode(), key=item_id.encode())
+
+    send("ana", "overlap")
+    send("bob", "overlap")
+    assert loop.learn() == 0  # held: logged only
+    assert loop.learner.learner.labelled.n == 0
+    send("review:auto", None)
+    send("review:auto", None)  # published again after a retry
+    assert loop.learn() == 1
+    assert loop.learner.learner.labelled.n == 1
+    log = {r.annotator: r.source for r in loop.store.labels_for(item_id)}
+    assert log == {"ana": "human", "bob": "human", "review:auto": "review"}
+
+
 def test_a_labelled_drift_rescores_the_queue_with_the_current_model(tmp_path: Path) -> None:
     from stream_al.drift.alerts import DriftAlert
     from stream_al.service.reactions import rescore_on_drift

@@ -170,6 +170,34 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
         SqliteStore(tmp_path / "s.db")
 
 
+def test_a_version_1_file_gains_the_new_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "s.db") as raw:  # the tables as version 1 made them
+        raw.execute(
+            "CREATE TABLE labels (item_id TEXT NOT NULL, annotator TEXT NOT NULL, "
+            "label TEXT NOT NULL, source TEXT NOT NULL, time FLOAT NOT NULL)"
+        )
+        raw.execute("INSERT INTO labels VALUES ('7', 'ana', '\"cat\"', 'human', 1.0)")
+        raw.execute(
+            "CREATE TABLE queue_tasks (item_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, "
+            "live INTEGER NOT NULL, state TEXT NOT NULL, at FLOAT NOT NULL, "
+            "score FLOAT NOT NULL, arrival FLOAT NOT NULL, payload TEXT, classes TEXT, "
+            "lease TEXT, skips INTEGER NOT NULL, skipped_by TEXT)"
+        )
+        raw.execute(
+            "INSERT INTO queue_tasks VALUES ('8', 1, 1, 'queued', 0.0, 0.5, 0.0, 'null', "
+            "'[]', NULL, 0, '[]')"
+        )
+        raw.execute("PRAGMA user_version = 1")
+    with SqliteStore(tmp_path / "s.db") as store:
+        assert [(r.label, r.seconds) for r in store.labels_for("7")] == [("cat", None)]
+        (record,) = store.queue_store().records()
+        assert (record.item_id, record.wanted, record.labelled_by) == ("8", 1, ())
+        store.add_label("9", "dog", "bob", time=2.0, seconds=3.0)
+        assert store.labels_for("9")[0].seconds == 3.0
+    with sqlite3.connect(tmp_path / "s.db") as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+
+
 def test_bad_paths_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="use MemoryStore"):
         SqliteStore(":memory:")

@@ -141,7 +141,34 @@ def test_malformed_labels_are_refused(
         store.add_label("i", "x", "ana", time=0.0, source="robot")  # type: ignore[arg-type]
     with pytest.raises(StoreError, match="time must be a finite number"):
         store.add_label("i", "x", "ana", time=math.nan)
+    with pytest.raises(StoreError, match="seconds must be a finite number >= 0"):
+        store.add_label("i", "x", "ana", time=0.0, seconds=-1.0)
     assert list(store.iter_labels()) == []
+
+
+def test_a_label_keeps_the_seconds_it_took(store: Store) -> None:
+    store.add_label("i", "x", "ana", time=1.0, seconds=12.5)
+    store.add_label("i", "x", "bob", time=2.0)
+    assert [(r.annotator, r.seconds) for r in store.labels_for("i")] == [
+        ("ana", 12.5),
+        ("bob", None),
+    ]
+
+
+def test_disputed_items_disagree_and_have_no_review_label(store: Store) -> None:
+    store.add_label("agree", "cat", "ana", time=1.0)
+    store.add_label("agree", "cat", "bob", time=1.0)
+    store.add_label("fight", "cat", "ana", time=2.0)
+    store.add_label("fight", "dog", "bob", time=2.0)
+    store.add_label("settled", True, "ana", time=3.0)
+    store.add_label("settled", 1, "bob", time=3.0)  # True is not 1: they disagree
+    store.add_label("settled", 1, "review:root", time=4.0, source="review")
+    store.add_label("later", True, "ana", time=5.0)
+    store.add_label("later", 1, "bob", time=5.0)
+    store.add_label("pseudo", "cat", "ana", time=6.0)
+    store.add_label("pseudo", "dog", "model", time=6.0, source="pseudo")
+    assert store.disputed() == ["fight", "later"]
+    assert store.disputed(limit=1) == ["fight"]
 
 
 # -- processed items -----------------------------------------------------------------
@@ -219,6 +246,17 @@ def test_budget_state_is_replaced(store: Store) -> None:
     assert store.load_state("other") is None
     with pytest.raises(StoreError, match="state 'budget' is not JSON-serialisable"):
         store.save_budget_state({"when": object()})
+
+
+def test_states_are_read_by_exact_prefix(store: Store) -> None:
+    store.save_state("metrics:0", {"n": 0})
+    store.save_state("metrics:1", {"n": 1})
+    store.save_state("Metrics:2", {"n": 2})  # another case: another prefix
+    store.save_state("metricsx", {"n": 3})
+    store.save_state("m_trics:4", {"n": 4})  # "_" is no wildcard
+    assert store.states("metrics:") == {"metrics:0": {"n": 0}, "metrics:1": {"n": 1}}
+    assert store.states("m_") == {"m_trics:4": {"n": 4}}
+    assert store.states("none:") == {}
 
 
 # -- model versions ------------------------------------------------------------------
