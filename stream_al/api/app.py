@@ -1,7 +1,8 @@
 """`create_app`: the annotation API as a FastAPI app, with its OpenAPI document.
 
 Routes: ``/v1/...`` for annotators and admins (bearer token), ``/healthz``
-and ``/metrics`` (Prometheus) without a token, ``/`` the web page of
+and ``/metrics`` (Prometheus) without a token, ``/`` the annotators' web page
+and ``/dashboard`` the operators' (`stream_al.api.dashboard`), both from
 ``stream_al/api/static/`` when it is installed, and ``/openapi.json`` and
 ``/docs``. Request bodies over ``[api] max_body_bytes`` are refused with 413
 before they are parsed; every error is JSON (`stream_al.api.handlers`).
@@ -17,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 
 from stream_al.api.auth import AnnotatorRegistry
+from stream_al.api.dashboard import dashboard_router
 from stream_al.api.errors import NotFoundError
 from stream_al.api.handlers import install_error_handlers
 from stream_al.api.metrics import ApiMetrics
@@ -62,6 +64,7 @@ def create_app(
     app.state.registry = registry
     install_error_handlers(app)
     app.include_router(v1_router)
+    app.include_router(dashboard_router(static_dir))
 
     @app.get("/healthz")
     def healthz() -> Health:

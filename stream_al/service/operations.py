@@ -83,16 +83,44 @@ class LagJob:
 
 
 def metrics_snapshot(roles: Roles) -> Callable[[], Mapping[str, Any]]:
-    """The figures a metric snapshot keeps (the operator dashboard plots them)."""
+    """The figures a metric snapshot keeps (the operator dashboard plots them).
+
+    Each group is there when the process holds the part it comes from:
+
+    - always: ``time`` (unix seconds);
+    - the queue: ``queue_depth`` and ``leased`` (tasks waiting and out with
+      annotators), ``lag_items`` (tasks admitted and not labelled yet: both) and
+      ``lag_seconds`` (age of the oldest of them; 0 when there is none);
+    - the scorer: ``seen`` (items scored), ``spent`` (labels spent),
+      ``spent_share`` (labels spent over items the budget saw) and ``budget``
+      (the share of the stream allowed);
+    - the learner: ``labels``, ``labelled_accuracy``, ``unbiased_labels``,
+      ``unbiased_accuracy`` and ``model_version``.
+
+    Cheap enough for every period: the lag scans the live tasks (at most the
+    queue's capacity), the rest are counters.
+    """
 
     def snapshot() -> Mapping[str, Any]:
-        out: dict[str, Any] = {"time": time.time()}
+        now = time.time()  # the service's queue runs on the system clock too
+        out: dict[str, Any] = {"time": now}
         if roles.queue is not None:
             stats = roles.queue.stats()
-            out.update(queue_depth=stats.depth, leased=stats.leased)
+            oldest = roles.queue.oldest_arrival()
+            out.update(
+                queue_depth=stats.depth,
+                leased=stats.leased,
+                lag_items=stats.depth + stats.leased,
+                lag_seconds=0.0 if oldest is None else max(0.0, now - oldest),
+            )
         if roles.scorer is not None:
             budget = roles.scorer.rule.budget
-            out.update(seen=roles.scorer.position, spent=budget.spent)
+            out.update(
+                seen=roles.scorer.position,
+                spent=budget.spent,
+                spent_share=budget.spent_fraction,
+                budget=budget.fraction,
+            )
         if roles.learner is not None:
             metrics = roles.learner.learner
             out.update(
