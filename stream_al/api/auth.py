@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -115,17 +116,29 @@ class AnnotatorRegistry:
         unset to rely on registered annotators only.
     bootstrap_name
         The name the bootstrap token acts as (labels are attributed to it).
+    cache_s
+        Seconds a token found live is trusted without reading the table again
+        (one read per request otherwise). A revocation through this registry
+        takes effect at once; one made by another process (``stream-al
+        annotators revoke``) within `cache_s`. 0 reads every time.
     """
+
+    #: Most cached tokens; the cache is emptied when it is full.
+    CACHE_SIZE = 1024
 
     def __init__(
         self,
         table: AnnotatorTable,
         bootstrap: SecretStr | None = None,
         bootstrap_name: str = "admin",
+        cache_s: float = 1.0,
     ) -> None:
         self.table = table
         self._bootstrap = None if bootstrap is None else hash_token(bootstrap.get_secret_value())
         self.bootstrap_name = bootstrap_name
+        self.cache_s = cache_s
+        self._cache: dict[str, tuple[Annotator, float]] = {}
+        self._cache_lock = threading.Lock()
 
     def add(self, name: str, role: Role = Role.ANNOTATOR) -> str:
         """Register `name`; returns its token, which is not kept and cannot be shown again."""
@@ -153,6 +166,20 @@ class AnnotatorRegistry:
         digest = hash_token(token)
         if self._bootstrap is not None and hmac.compare_digest(digest, self._bootstrap):
             return Annotator(self.bootstrap_name, Role.ADMIN, 0.0)
+        now = time.monotonic()
+        with self._cache_lock:
+            cached = self._cache.get(digest)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        annotator = self._look_up(digest)
+        if self.cache_s > 0:
+            with self._cache_lock:
+                if len(self._cache) >= self.CACHE_SIZE:
+                    self._cache.clear()
+                self._cache[digest] = (annotator, now + self.cache_s)
+        return annotator
+
+    def _look_up(self, digest: str) -> Annotator:
         found = self.table.find_by_hash(digest)
         if found is None or not hmac.compare_digest(found[1], digest):
             raise UnauthorizedError(
@@ -186,6 +213,8 @@ class AnnotatorRegistry:
         """Make `name`'s token fail from now on; returns the revoked annotator."""
         self.get(name)
         self.table.revoke(name, time.time())
+        with self._cache_lock:
+            self._cache.clear()
         return self.get(name)
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,3 +133,40 @@ def test_tokens_are_stored_only_as_sha256_digests(tmp_path: Path) -> None:
     assert mode == "wal"
     assert token not in repr(rows)
     assert hashlib.sha256(token.encode()).hexdigest() in repr(rows)
+
+
+def test_a_live_token_is_trusted_for_cache_s_and_a_revocation_elsewhere_after(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.db"
+    here = AnnotatorRegistry(SqliteAnnotatorTable(path), cache_s=1.0)
+    elsewhere = AnnotatorRegistry(SqliteAnnotatorTable(path))  # `stream-al annotators` CLI
+    try:
+        token = here.add("ana")
+        assert here.authenticate(token).name == "ana"
+        elsewhere.revoke("ana")
+        assert here.authenticate(token).name == "ana"  # cached, for at most cache_s
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            try:
+                here.authenticate(token)
+            except UnauthorizedError:
+                break
+            time.sleep(0.05)
+        with pytest.raises(UnauthorizedError, match="revoked"):
+            here.authenticate(token)
+    finally:
+        here.close()
+        elsewhere.close()
+
+
+def test_a_revocation_through_the_registry_itself_is_at_once(tmp_path: Path) -> None:
+    registry = AnnotatorRegistry(SqliteAnnotatorTable(tmp_path / "s.db"), cache_s=60.0)
+    try:
+        token = registry.add("ana")
+        assert registry.authenticate(token).name == "ana"
+        registry.revoke("ana")
+        with pytest.raises(UnauthorizedError, match="revoked"):
+            registry.authenticate(token)
+    finally:
+        registry.close()
