@@ -10,8 +10,8 @@ annotators' throughput and agreement from ``/v1/quality`` itself.
 
 The work of a request is bounded: the snapshots by ``[scheduler]
 snapshots_keep`` (a ring of state keys) and thinned to at most ``points``; the
-alerts by `DriftTail`, which keeps the newest `MAX_DRIFTS` and reads only what
-was recorded since the previous request.
+alerts by the service's `stream_al.api.tallies.DriftWatch`, which keeps the
+newest `MAX_DRIFTS` and reads only what was recorded since it last looked.
 
 >>> cost = label_cost(40, cost_per_label=1.5, accuracy_start=0.6, accuracy_now=0.8)
 >>> cost.total_cost, round(cost.points_gained, 9), round(cost.cost_per_point, 9)
@@ -23,9 +23,6 @@ None
 from __future__ import annotations
 
 import math
-import threading
-import weakref
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -38,8 +35,8 @@ from stream_al.api.errors import NotFoundError
 from stream_al.api.routes import Admin, Service
 from stream_al.api.schemas import ErrorOut
 from stream_al.api.service import AnnotationService, Snapshot
+from stream_al.api.tallies import ALERTS_KEPT
 from stream_al.drift.alerts import DriftAlert
-from stream_al.store.base import Store
 
 __all__ = [
     "DEFAULT_POINTS",
@@ -48,7 +45,6 @@ __all__ = [
     "CostOut",
     "DashboardOut",
     "DriftOut",
-    "DriftTail",
     "SeriesPoint",
     "build_dashboard",
     "dashboard_router",
@@ -64,7 +60,7 @@ SNAPSHOT_PREFIX = "metrics:"
 DEFAULT_POINTS = 720
 MAX_POINTS = 5000
 #: Newest alerts answered (and kept in memory per service).
-MAX_DRIFTS = 500
+MAX_DRIFTS = ALERTS_KEPT
 
 T = TypeVar("T")
 
@@ -242,52 +238,6 @@ def thin(points: Sequence[T], most: int) -> list[T]:
     return [points[round(i * (n - 1) / (most - 1))] for i in range(most)]
 
 
-class DriftTail:
-    """The newest `keep` alerts recorded in `store`, read since the previous call only.
-
-    Not thread-safe: the dashboard calls it under the service lock.
-
-    >>> from stream_al.store import MemoryStore
-    >>> store = MemoryStore()
-    >>> for k in range(3):
-    ...     _ = store.log_drift(DriftAlert(kind="drift", severity="warning", detector="adwin",
-    ...         source="labelled", statistic=0.1, position=k, time=float(k), message="m"))
-    >>> tail = DriftTail(store, keep=2)
-    >>> [alert.position for alert in tail.refresh()], tail.total
-    ([1, 2], 3)
-    """
-
-    def __init__(self, store: Store, keep: int = MAX_DRIFTS, chunk: int = 1000) -> None:
-        self.store = store
-        self.chunk = chunk
-        self.total = 0
-        self._rowid = 0
-        self._alerts: deque[DriftAlert] = deque(maxlen=keep)
-
-    def refresh(self) -> list[DriftAlert]:
-        """Read the alerts recorded since the last call; the newest `keep`, oldest first."""
-        while True:
-            batch = self.store.drift_events(self._rowid, limit=self.chunk)
-            for event in batch:
-                self._rowid = max(self._rowid, event.rowid)
-                self._alerts.append(event.alert)
-            self.total += len(batch)
-            if len(batch) < self.chunk:
-                return list(self._alerts)
-
-
-_tails: weakref.WeakKeyDictionary[AnnotationService, DriftTail] = weakref.WeakKeyDictionary()
-_tails_lock = threading.Lock()
-
-
-def _tail_of(service: AnnotationService) -> DriftTail:
-    with _tails_lock:
-        tail = _tails.get(service)
-        if tail is None:
-            tail = _tails[service] = DriftTail(service.store)
-        return tail
-
-
 def build_dashboard(service: AnnotationService, points: int = DEFAULT_POINTS) -> DashboardOut:
     """The dashboard document: snapshots and a live point, alerts, the cost of accuracy.
 
@@ -303,8 +253,8 @@ def build_dashboard(service: AnnotationService, points: int = DEFAULT_POINTS) ->
         snap = service.snapshot()
         now = service.clock.now()
         stored = service.store.states(SNAPSHOT_PREFIX)
-        tail = _tail_of(service)
-        alerts = tail.refresh()
+        alerts = service.drifts.recent()
+        total = service.drifts.total
     series = [*snapshot_points(stored.values()), live_point(snap, now)]
     known = [point for point in series if point.accuracy is not None]
     settings = service.settings
@@ -323,7 +273,7 @@ def build_dashboard(service: AnnotationService, points: int = DEFAULT_POINTS) ->
         cost_unit=settings.cost_unit,
         series=thin(series, points),
         drifts=[DriftOut.model_validate(_drift(alert)) for alert in alerts],
-        drifts_total=tail.total,
+        drifts_total=total,
         cost=cost,
     )
 

@@ -147,7 +147,8 @@ def _check_one(
     service: AnnotationService, who: Annotator, given: LabelIn, index: int, now: float
 ) -> _Entry:
     item_id = given.item_id
-    before = [r for r in service.store.labels_for(item_id) if r.annotator == who.name]
+    stored = service.store.labels_for(item_id)
+    before = [r for r in stored if r.annotator == who.name]
     if before:
         old = before[0].label
         if not _same(old, given.label):
@@ -158,7 +159,7 @@ def _check_one(
                 item_id,
             )
         lease = _held_by(service, who, item_id, now)
-        held = service.reviews.judge_stored(item_id)
+        held = service.reviews.judge(item_id, stored)
         return _Entry(item_id, old, "duplicate", before[0].time, lease, given.seconds_spent, held)
     lease = held_lease(service.queue, who.name, item_id, given.lease_id)
     if lease.expires_at <= now + EXPIRY_MARGIN_S:
@@ -176,7 +177,7 @@ def _check_one(
             f"({classes}); send one of them",
             item_id,
         )
-    held = service.reviews.judge_new(item_id, who.name, label)
+    held = service.reviews.judge(item_id, stored, label)
     return _Entry(item_id, label, "accepted", now, lease, given.seconds_spent, held)
 
 

@@ -36,6 +36,7 @@ from stream_al.api.schemas import (
     DisputesOut,
     QualityOut,
 )
+from stream_al.api.tallies import LabelTally
 from stream_al.api.tasks import in_classes
 from stream_al.clock import Clock
 from stream_al.items import Label
@@ -86,6 +87,9 @@ class Reviews:
         The annotation queue (its overlap tasks).
     clock
         Stamps settled labels; measures the last hour.
+    tally
+        The service's reader of the label log: it hands each new label to
+        `Reviews` (pairs, times) and counts each annotator's labels.
     publish_timeout_s
         How long publishing a settled label waits for the broker.
     """
@@ -97,6 +101,7 @@ class Reviews:
         labels_topic: str,
         queue: AnnotationQueue,
         clock: Clock,
+        tally: LabelTally,
         publish_timeout_s: float = 10.0,
     ) -> None:
         self.store = store
@@ -105,36 +110,28 @@ class Reviews:
         self.queue = queue
         self.clock = clock
         self.publish_timeout_s = publish_timeout_s
+        self.tally = tally
         self.agreement = Agreement()
-        self._rowid = 0
-        self._labels: dict[str, int] = {}
         self._seconds: dict[str, deque[float]] = {}
         self._recent: dict[str, deque[float]] = {}
+        tally.on_label.append(self._count)
 
     # -- a new label ---------------------------------------------------------------------
 
-    def judge_new(self, item_id: str, annotator: str, label: Label) -> Held:
-        """The verdict on `item_id` once `annotator`'s new `label` joins its labels.
+    def judge(self, item_id: str, stored: Sequence[LabelRecord], new: Label | None = None) -> Held:
+        """The verdict on `item_id` from its `stored` labels, and a `new` one if given.
 
-        A plain task (one label wanted, no other) has no verdict: its label is learned.
+        A plain task (one label wanted, no second label) has no verdict: its
+        label is learned. A settled item's human labels stay held (the settled
+        label was learned).
         """
-        others = [r for r in self._human(item_id) if r.annotator != annotator]
-        wanted = self.queue.wanted(item_id) if item_id in self.queue else 1
-        if wanted < 2 and not others:
-            return Held(None, None)
-        verdict = judge([*(r.label for r in others), label], max(wanted, 2))
-        return Held(hold_of(verdict), verdict)
-
-    def judge_stored(self, item_id: str) -> Held:
-        """The verdict on `item_id` from its stored labels (to publish a label again)."""
-        if self._settled(item_id) is not None:
+        if _settled(stored) is not None:
             return Held("overlap", None)
-        human = self._human(item_id)
-        live = item_id in self.queue
-        wanted = self.queue.wanted(item_id) if live else 1
-        if len(human) < 2 and wanted < 2:
+        labels = [r.label for r in _human(stored)] + ([] if new is None else [new])
+        wanted = self.queue.wanted(item_id) if item_id in self.queue else 1
+        if len(labels) < 2 and wanted < 2:
             return Held(None, None)
-        verdict = judge([r.label for r in human], max(wanted, 2))
+        verdict = judge(labels, max(wanted, 2))
         return Held(hold_of(verdict), verdict)
 
     def settle(self, item_id: str, label: Label, why: str, annotator: str = AUTO) -> None:
@@ -147,7 +144,7 @@ class Reviews:
 
         It carries ``decided_by``: ``annotators`` (their consensus) or ``admin``.
         """
-        settled = self._settled(item_id)
+        settled = _settled(self.store.labels_for(item_id))
         if settled is None:
             return None
         doc: dict[str, Any] = json.loads(
@@ -166,15 +163,15 @@ class Reviews:
         404 if the item has no human label, 409 if it is settled already, 422 if
         the label is not one of its classes (unless `allow_new`).
         """
-        human = self._human(item_id)
-        if not human:
+        stored = self.store.labels_for(item_id)
+        if not _human(stored):
             raise NotFoundError(
                 "unknown_item",
                 f"item {item_id!r} has no label from an annotator; only labelled items are "
                 "reviewed (see GET /v1/reviews)",
                 item_id,
             )
-        settled = self._settled(item_id)
+        settled = _settled(stored)
         if settled is not None:
             raise ConflictError(
                 "already_settled",
@@ -212,10 +209,9 @@ class Reviews:
         """
         if record.state is TaskState.ACKED or not record.labelled_by or record.wanted < 2:
             return
-        if self._settled(record.item_id) is not None:
-            return
-        human = self._human(record.item_id)
-        if not human:
+        stored = self.store.labels_for(record.item_id)
+        human = _human(stored)
+        if not human or _settled(stored) is not None:
             return
         verdict = judge([r.label for r in human], len(human))
         if verdict.kind != "agreed" or verdict.label is None:
@@ -257,7 +253,7 @@ class Reviews:
                     item_id=item_id,
                     labels=[
                         DisputeLabel(annotator=r.annotator, label=r.label, time=r.time)
-                        for r in self._human(item_id)
+                        for r in _human(self.store.labels_for(item_id))
                     ],
                     classes=list(record.task.classes) if record is not None else [],
                     waiting_for_label=live,
@@ -267,10 +263,10 @@ class Reviews:
 
     def summary(self, overlap: float) -> QualityOut:
         """Agreement, throughput and time per label, overall and per annotator."""
-        self.refresh()
+        labels = self.tally.by_annotator()  # reads the new labels: pairs and times too
         now = self.clock.now()
         overall = self.agreement.overall
-        names = sorted(set(self._labels) | set(self.agreement.annotators()))
+        names = sorted(set(labels) | set(self.agreement.annotators()))
         annotators = []
         for name in names:
             kappa = self.agreement.of(name)
@@ -279,7 +275,7 @@ class Reviews:
             annotators.append(
                 AnnotatorQuality(
                     name=name,
-                    labels=self._labels.get(name, 0),
+                    labels=labels.get(name, 0),
                     kappa=kappa.kappa,
                     agreement=kappa.agreement,
                     pairs=kappa.pairs,
@@ -289,7 +285,7 @@ class Reviews:
             )
         disputed = self.store.disputed(10_000)
         gone = [i for i in disputed[:1000] if i not in self.queue]  # live ones: counted below
-        held = self.queue.labels_so_far() + sum(len(self._human(i)) for i in gone)
+        held = self.queue.labels_so_far() + sum(len(_human(self.store.labels_for(i))) for i in gone)
         return QualityOut(
             overlap=overlap,
             kappa=overall.kappa,
@@ -300,38 +296,30 @@ class Reviews:
             annotators=annotators,
         )
 
-    def refresh(self, chunk: int = 10_000) -> None:
-        """Read the labels stored since the last call: pairs, times, counts."""
-        while True:
-            batch = list(self.store.iter_labels(self._rowid, limit=chunk))
-            for record in batch:
-                self._rowid = max(self._rowid, record.rowid)
-                if record.source == "human":
-                    self._count(record)
-            if len(batch) < chunk:
-                return
-
     def _count(self, record: LabelRecord) -> None:
+        """A label read from the log: its time, and a pair with each earlier one of its item."""
+        if record.source != "human":
+            return
         name = record.annotator
-        self._labels[name] = self._labels.get(name, 0) + 1
         self._recent.setdefault(name, deque(maxlen=_RECENT_KEPT)).append(record.time)
         if record.seconds is not None:
             self._seconds.setdefault(name, deque(maxlen=_TIMES_KEPT)).append(record.seconds)
-        for earlier in self._human(record.item_id):
+        for earlier in _human(self.store.labels_for(record.item_id)):
             if earlier.rowid < record.rowid and earlier.annotator != name:
                 self.agreement.add(earlier.annotator, earlier.label, name, record.label)
-
-    def _human(self, item_id: str) -> list[LabelRecord]:
-        return [r for r in self.store.labels_for(item_id) if r.source == "human"]
-
-    def _settled(self, item_id: str) -> LabelRecord | None:
-        found = [r for r in self.store.labels_for(item_id) if r.source == "review"]
-        return found[0] if found else None
 
     def _task_record(self, item_id: str) -> TaskRecord | None:
         table = self.store.queue_store()
         get = getattr(table, "get", None)
         return get(item_id) if get is not None else None
+
+
+def _human(stored: Sequence[LabelRecord]) -> list[LabelRecord]:
+    return [r for r in stored if r.source == "human"]
+
+
+def _settled(stored: Sequence[LabelRecord]) -> LabelRecord | None:
+    return next((r for r in stored if r.source == "review"), None)
 
 
 def _item_of(record: TaskRecord | None) -> Any:

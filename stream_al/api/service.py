@@ -126,7 +126,13 @@ class AnnotationService:
         self.tally = LabelTally(store)
         self.drifts = DriftWatch(store)
         self.reviews = Reviews(
-            store, producer, labels_topic, queue, self.clock, self.settings.publish_timeout_s
+            store,
+            producer,
+            labels_topic,
+            queue,
+            self.clock,
+            self.tally,
+            self.settings.publish_timeout_s,
         )
         queue.on_finish.append(self.reviews.on_finish)
 

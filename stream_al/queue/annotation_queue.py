@@ -235,7 +235,8 @@ class AnnotationQueue:
                 return self._reject(task, RejectReason.LOWEST)
             s.finish(s.entries[lowest], TaskState.EVICTED, now)
             evicted = (lowest,)
-        s.admit(task, key, now, wanted=2 if overlap_share(task.item_id) < self.overlap else 1)
+        twice = self.overlap > 0.0 and overlap_share(task.item_id) < self.overlap
+        s.admit(task, key, now, wanted=2 if twice else 1)
         s.counts["admitted"] += 1
         logger.debug(
             "queue.admit item_id=%s score=%.6g evicted=%s", task.item_id, task.score, evicted

@@ -36,6 +36,17 @@ MAX_BODY = 4096
 LEASE_TTL = 60.0
 
 
+def scorer_payload(item: Item, classes: tuple[Any, ...] = CLASSES) -> dict[str, Any]:
+    """A task payload as the scorer writes it (prediction: the first class, 60 %)."""
+    return {
+        "item": item.model_dump(mode="json"),
+        "prediction": classes[0] if classes else None,
+        "confidence": 0.6,
+        "random": False,
+        "model_version": "3",
+    }
+
+
 @dataclass
 class Api:
     """A running API and everything behind it."""
@@ -67,13 +78,7 @@ class Api:
                 self._offered += 1
                 item_id = f"item-{self._offered}"
                 item = Item(id=item_id, event_time=self.clock.now(), features={"x": score})
-                payload = {
-                    "item": item.model_dump(mode="json"),
-                    "prediction": classes[0] if classes else None,
-                    "confidence": 0.6,
-                    "random": False,
-                    "model_version": "3",
-                }
+                payload = scorer_payload(item, classes)
                 task = Task(item_id, score, self.clock.now(), payload, classes)
                 assert self.queue.offer(task).admitted
                 ids.append(item_id)

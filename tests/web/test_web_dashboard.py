@@ -1,16 +1,14 @@
 """The operator dashboard page in headless Chromium, against the real API server.
 
-Playwright drives Debian's Chromium (``$STREAM_AL_CHROMIUM``, default
-``/usr/bin/chromium``); the tests are skipped when either is missing. The
-store is given metric snapshots (as the scheduler saves them), alerts and
-labels; the tests check what the plots draw from them, the cost headline, the
+The browser and tab fixtures are in ``conftest.py`` (skipped without Playwright
+or Chromium). The store is given metric snapshots (as the scheduler saves
+them), alerts and labels; the tests check what the plots draw from them, the cost headline, the
 sign-in rules, and the annotator table from ``/v1/quality`` (the live
 server's, and stubbed answers for the exact rendering).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 import pytest
 
 try:
-    from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+    from playwright.sync_api import Page, Route, expect
 except ImportError:  # pragma: no cover - depends on the environment
     pytest.skip(
         "Playwright is not installed (pip install playwright; no browser download needed)",
@@ -31,47 +29,14 @@ from api_harness import MAX_BODY, Api, start_api
 from stream_al.config.sections import ApiSettings
 from stream_al.drift.alerts import DriftAlert
 
-CHROMIUM = Path(os.environ.get("STREAM_AL_CHROMIUM", "/usr/bin/chromium"))
-WAIT_MS = 5000
 REFRESH_WAIT_MS = 12_000  # the page refreshes every 5 s
 CLOCK_TIME = re.compile(r"^\d\d:\d\d$")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.is_file(), reason=f"no Chromium at {CHROMIUM} (set STREAM_AL_CHROMIUM)"
-)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module (each test gets its own context)."""
-    expect.set_options(timeout=WAIT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh tab (its own sessionStorage); fails the test if the page's script threw."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    tab.set_default_timeout(WAIT_MS)
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert errors == [], f"the page's script failed: {errors}"
+def viewport() -> dict[str, int]:
+    """Wide enough for two plots side by side."""
+    return {"width": 1280, "height": 900}
 
 
 @pytest.fixture

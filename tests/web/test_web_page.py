@@ -1,16 +1,14 @@
 """The annotators' web page in headless Chromium, against the real API server.
 
-Playwright drives Debian's Chromium (``$STREAM_AL_CHROMIUM``, default
-``/usr/bin/chromium``); the tests are skipped when either is missing. Each
-test signs in as a real annotator, labels through the page, and checks what
-reached the store, the labels topic and, with the whole service running, the
-learner.
+The browser and tab fixtures are in ``conftest.py`` (skipped without Playwright
+or Chromium). Each test signs in as a real annotator, labels through the page,
+and checks what reached the store, the labels topic and, with the whole service
+running, the learner.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 import pytest
 
 try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
+    from playwright.sync_api import Page, expect
 except ImportError:  # pragma: no cover - depends on the environment
     pytest.skip(
         "Playwright is not installed (pip install playwright; no browser download needed)",
@@ -31,47 +29,8 @@ from web_harness import ADMIN_TOKEN, offer_item, running_service, wait_for
 from stream_al.items import Item
 from stream_al.queue import TaskState
 
-CHROMIUM = Path(os.environ.get("STREAM_AL_CHROMIUM", "/usr/bin/chromium"))
-WAIT_MS = 5000
 PERCENT = re.compile(r"^\d{1,3}%$")
 ANY_TEXT = re.compile(r"\S")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.is_file(), reason=f"no Chromium at {CHROMIUM} (set STREAM_AL_CHROMIUM)"
-)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module (each test gets its own context)."""
-    expect.set_options(timeout=WAIT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh tab (its own sessionStorage); fails the test if the page's script threw."""
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
-    tab = context.new_page()
-    tab.set_default_timeout(WAIT_MS)
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert errors == [], f"the page's script failed: {errors}"
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from api_harness import CLASSES, Api
+from api_harness import CLASSES, Api, scorer_payload
 
 from stream_al.api import start_api
 from stream_al.config import Settings
@@ -34,13 +34,7 @@ ADMIN_TOKEN = "a-web-test-admin-token-of-enough-length"
 
 def offer_item(api: Api, item: Item, classes: tuple[Any, ...] = CLASSES) -> None:
     """Queue `item` with a scorer-like payload (prediction: the first class, 60 %)."""
-    payload = {
-        "item": item.model_dump(mode="json"),
-        "prediction": classes[0] if classes else None,
-        "confidence": 0.6,
-        "random": False,
-        "model_version": "3",
-    }
+    payload = scorer_payload(item, classes)
     with api.service.lock, api.store.transaction():
         assert api.queue.offer(Task(item.id, 1.0, api.clock.now(), payload, classes)).admitted
 

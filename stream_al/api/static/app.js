@@ -2,42 +2,11 @@
 // It speaks only the /v1 JSON API; item data is always set with textContent.
 "use strict";
 
-const TOKEN_KEY = "stream-al.token";
 const POLL_MS = 3000;
-const $ = (id) => document.getElementById(id);
 const state = { token: null, task: null, shownAt: 0, busy: false, poll: null };
 
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-// One API call: the parsed JSON answer, or an ApiError with the server's message.
-async function call(method, path, body) {
-  const headers = { Authorization: `Bearer ${state.token}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
-  try {
-    const json = body === undefined ? undefined : JSON.stringify(body);
-    response = await fetch(path, { method, headers, body: json });
-  } catch (err) {
-    throw new ApiError(0, "network", "The server cannot be reached; check the connection.");
-  }
-  const doc = await response.json().catch(() => null);
-  if (!response.ok) {
-    const message = doc && doc.message ? doc.message : `The server answered ${response.status}.`;
-    throw new ApiError(response.status, doc && doc.error, message);
-  }
-  return doc;
-}
-
-function say(text) {
-  if ($("status").textContent !== text) $("status").textContent = text;  // no re-announcing
-}
-function warn(text) { $("error").textContent = text; }
+// One API call as the signed-in annotator (`callApi` of api.js).
+const call = (method, path, body) => callApi(state.token, method, path, body);
 
 function setCount(id, value) {
   if (typeof value === "number") $(id).textContent = String(value);

@@ -3,40 +3,12 @@
 // with textContent or an attribute, never parsed as markup.
 "use strict";
 
-const TOKEN_KEY = "stream-al.token";  // shared with the labelling page
 const REFRESH_MS = 5000;
 const SVG_NS = "http://www.w3.org/2000/svg";
-const $ = (id) => document.getElementById(id);
 const state = { token: null, timer: null, loading: false };
 
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-// One GET of the API: the parsed JSON answer, or an ApiError with the server's message.
-async function call(path) {
-  let response;
-  try {
-    response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
-  } catch (err) {
-    throw new ApiError(0, "network", "The server cannot be reached; retrying.");
-  }
-  const doc = await response.json().catch(() => null);
-  if (!response.ok) {
-    const message = doc && doc.message ? doc.message : `The server answered ${response.status}.`;
-    throw new ApiError(response.status, doc && doc.error, message);
-  }
-  return doc;
-}
-
-function say(text) {
-  if ($("status").textContent !== text) $("status").textContent = text;
-}
-function warn(text) { $("error").textContent = text; }
+// One GET of the API as the signed-in admin (`callApi` of api.js).
+const call = (path) => callApi(state.token, "GET", path);
 
 // -- formatting ------------------------------------------------------------------------------
 
