@@ -57,11 +57,40 @@ def simulate(
         str, typer.Option(help="Labelled drift detector (adwin, page_hinkley, ..., or none)")
     ] = "adwin",
     limit: Annotated[int | None, typer.Option(min=1, help="Read at most this many items")] = None,
+    capacity: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0001,
+            max=1.0,
+            help="Labels the annotators deliver per item (below --budget: labels lag); "
+            "default: every query is labelled",
+        ),
+    ] = None,
+    fallback: Annotated[
+        bool,
+        typer.Option(
+            help="Lag fallback: fresh-first queue, budget fitted to the annotators, "
+            "self-training on confident pseudo-labels"
+        ),
+    ] = True,
+    queue_size: Annotated[
+        int, typer.Option(min=1, help="Annotation queue capacity with --capacity")
+    ] = 500,
+    half_life: Annotated[
+        float, typer.Option(min=1.0, help="Items for a queued task's priority to halve")
+    ] = 1000.0,
+    item_ttl: Annotated[
+        float | None, typer.Option(min=1.0, help="Items after which a queued task is dropped")
+    ] = 5000.0,
+    warmup: Annotated[
+        int, typer.Option(min=0, help="Also report accuracy after the first N items")
+    ] = 0,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the results as JSON here ('-': stdout)")
     ] = None,
 ) -> None:
     """Prequential evaluation of the active-learning loop on a labelled file."""
+    from stream_al.lag.options import LagOptions
     from stream_al.run_simulation import run_simulation
 
     # drift alerts are part of the result (`drifts`); one log line each would drown the table
@@ -79,6 +108,8 @@ def simulate(
         drift=drift,
         limit=limit,
         progress=err if err.is_terminal else None,
+        lag=LagOptions(capacity, fallback, queue_size, half_life, item_ttl),
+        warmup=warmup,
     )
     doc = result.to_dict()
     if json_out is not None and str(json_out) == "-":
@@ -87,9 +118,13 @@ def simulate(
     if json_out is not None:
         json_out.write_text(json.dumps(doc, indent=2) + "\n")
     table = Table(title=f"stream-al simulate: {result.data}", show_header=False)
-    for key in ("items", "labels", "label_fraction", "accuracy", "kappa", "items_per_s"):
+    keys = ("items", "labels", "label_fraction", "accuracy", "kappa", "pseudo_labels")
+    for key in (*keys, "label_free_accuracy", "items_per_s"):
         value = doc[key]
-        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+        table.add_row(
+            key,
+            f"{value:.4f}" if isinstance(value, float) else "-" if value is None else str(value),
+        )
     table.add_row("strategy / model", f"{result.strategy} / {result.model}")
     table.add_row("drifts", ", ".join(map(str, result.drifts[:12])) or "none")
     out.print(table)

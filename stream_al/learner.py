@@ -8,7 +8,7 @@ train it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,9 +49,17 @@ class Learner:
     True
     """
 
-    def __init__(self, model: Model, monitor: DriftMonitor | None = None, window: int = 500):
+    def __init__(
+        self,
+        model: Model,
+        monitor: DriftMonitor | None = None,
+        window: int = 500,
+        on_test: Callable[[float, bool, Label], None] | None = None,
+    ):
         self.model = model
         self.monitor = monitor
+        #: Told of every test: the model's confidence, whether it was right, the label.
+        self.on_test = on_test
         #: Every human label, tested before training (biased towards hard items).
         self.labelled = PrequentialMetrics(window)
         #: Only labels drawn at random: an unbiased estimate of stream accuracy.
@@ -59,11 +67,16 @@ class Learner:
 
     def predict(self, item: Item) -> Label | None:
         """The model's current best guess for `item` (None before any class is known)."""
+        return self._guess(item)[0]
+
+    def _guess(self, item: Item) -> tuple[Label | None, float]:
+        """The best guess and the model's confidence in it (None and 0 with no class)."""
         classes = self.model.classes
         if not classes:
-            return None
+            return None, 0.0
         proba = self.model.predict_proba_many([item])[0]
-        return classes[int(np.argmax(proba))]
+        best = int(np.argmax(proba))
+        return classes[best], float(proba[best])
 
     def learn(
         self,
@@ -75,10 +88,12 @@ class Learner:
         weight: float = 1.0,
     ) -> DriftAlert | None:
         """Test the model on `item`, then train it; returns a drift alert if one fired."""
-        predicted = self.predict(item)
+        predicted, confidence = self._guess(item)
         correct = self.labelled.update(label, predicted)
         if random:
             self.unbiased.update(label, predicted)
+        if self.on_test is not None and predicted is not None:
+            self.on_test(confidence, correct, label)
         self.model.learn_one(item, label, weight)
         if self.monitor is None:
             return None
@@ -122,11 +137,14 @@ class LabelDelay:
         label: Label,
         random: bool = False,
         info: Any = None,
+        start: int | None = None,
     ) -> None:
         """Ask for the label of the item at `position`; it arrives before item
-        ``position + 1 + delay`` is scored."""
+        ``start + 1 + delay`` is scored (`start`: when the annotator took the
+        item on, by default its own position). Calls must come in order of `start`."""
+        begin = position if start is None else start
         self._pending.append(
-            PendingLabel(position + 1 + self.delay, position, item, label, random, info)
+            PendingLabel(begin + 1 + self.delay, position, item, label, random, info)
         )
 
     def due(self, position: int) -> Iterator[PendingLabel]:

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from stream_al.datasets import open_stream
 from stream_al.drift.monitor import DriftMonitor
 from stream_al.evaluation.timeline import Timeline
+from stream_al.lag.options import LagOptions
 from stream_al.model import make_model
 from stream_al.rules import make_rule
 from stream_al.simulate import SimulationResult, simulate
@@ -30,6 +31,8 @@ def run_simulation(
     limit: int | None = None,
     progress: Console | None = None,
     timeline: Timeline | None = None,
+    lag: LagOptions | None = None,
+    warmup: int = 0,
 ) -> SimulationResult:
     """Open `data`, build the model, rule and monitor by name, and simulate.
 
@@ -41,6 +44,7 @@ def run_simulation(
     rule = make_rule(strategy, budget, seed=seed)
     learner_model = make_model(model, classes=info.classes, seed=seed, text=info.text is not None)
     monitor = None if drift == "none" else DriftMonitor(labelled=drift)
+    annotators, self_training, pacer = (lag or LagOptions()).build(rule.budget)
 
     def run(on_progress: Callable[[int], None] | None = None) -> SimulationResult:
         return simulate(
@@ -53,6 +57,10 @@ def run_simulation(
             data=info.name,
             timeline=timeline,
             on_progress=on_progress,
+            annotators=annotators,
+            self_training=self_training,
+            pacer=pacer,
+            warmup=warmup,
         )
 
     if progress is None:

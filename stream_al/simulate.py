@@ -21,7 +21,12 @@ import numpy as np
 
 from stream_al.evaluation.metrics import PrequentialMetrics
 from stream_al.evaluation.timeline import Timeline
-from stream_al.items import Example
+from stream_al.items import Example, Label
+from stream_al.lag.calibration import ConfidenceCalibrator
+from stream_al.lag.capacity import LimitedAnnotators
+from stream_al.lag.estimate import LabelFreeAccuracy
+from stream_al.lag.selftrain import SelfTraining
+from stream_al.lag.throughput import ThroughputPacer
 from stream_al.learner import LabelDelay, Learner
 from stream_al.model.base import CommitteeModel, Model
 from stream_al.rules.base import DecisionRule
@@ -78,6 +83,10 @@ def simulate(
     on_progress: Callable[[int], None] | None = None,
     seed: int = 0,
     data: str = "",
+    annotators: LimitedAnnotators | None = None,
+    self_training: SelfTraining | None = None,
+    pacer: ThroughputPacer | None = None,
+    warmup: int = 0,
 ) -> SimulationResult:
     """Run the loop prequentially over `examples` and measure it.
 
@@ -100,10 +109,25 @@ def simulate(
         Where to record the evolution of the run (optional).
     on_progress
         Called with the position after each chunk (for progress displays).
+    annotators
+        Annotators of limited throughput behind a bounded queue; by default
+        every query is labelled (and delivered `label_delay` items later).
+    self_training
+        Learn from confident pseudo-labels while human labels lag.
+    pacer
+        Fit the budget's rate to the annotators' throughput.
+    warmup
+        Also report the accuracy over the items after the first `warmup`
+        (``accuracy_after_warmup``): with labels `label_delay` items late,
+        the first items are predicted before any label could arrive.
     """
     run = _Run(model, rule, monitor, label_delay, timeline)
+    run.annotators, run.pacer, run.warmup = annotators, pacer, warmup
+    if self_training is not None:
+        run.self_training = self_training
+        run.calibrator = run.label_free.calibrator = self_training.calibrator
     run.play(iter(examples), chunk or int(getattr(model, "preferred_chunk", 8)), on_progress)
-    labels = rule.budget.spent
+    labels = annotators.labelled if annotators is not None else rule.budget.spent
     items = run.position
     return SimulationResult(
         items=items,
@@ -115,14 +139,14 @@ def simulate(
         seconds=run.seconds,
         drifts=[a["position"] for a in run.alerts],
         strategy=rule.name,
-        budget=rule.budget.fraction,
+        budget=pacer.target if pacer is not None else rule.budget.fraction,
         label_delay=label_delay,
         model=getattr(model, "name", type(model).__name__),
         seed=seed,
         random_labels=run.random_labels,
         data=data,
         timeline=timeline,
-        extra={"drift_alerts": run.alerts},
+        extra={"drift_alerts": run.alerts, **run.lag_report()},
     )
 
 
@@ -141,16 +165,26 @@ class _Run:
         self.rule = rule
         self.monitor = monitor
         self.timeline = timeline
-        self.learner = Learner(model, monitor)
+        self.learner = Learner(model, monitor, on_test=self.on_test)
         self.committee = (
             model if isinstance(model, CommitteeModel) and rule.strategy.needs_members else None
         )
         self.metrics = PrequentialMetrics()
+        self.warmup = 0
+        self.after_warmup = PrequentialMetrics()
         self.delay = LabelDelay(label_delay)
         self.alerts: list[dict[str, Any]] = []
         self.random_labels = 0
         self.position = 0
         self.seconds = 0.0
+        self.annotators: LimitedAnnotators | None = None
+        self.pacer: ThroughputPacer | None = None
+        self.self_training: SelfTraining | None = None
+        self.calibrator = ConfidenceCalibrator()
+        self.label_free = LabelFreeAccuracy(self.calibrator)
+        self.checks = _EstimateErrors()
+        self.newest_labelled = -1  # position of the newest item whose label was learnt
+        self.lag_total = 0
 
     def play(
         self,
@@ -191,11 +225,13 @@ class _Run:
         predicted = np.argmax(proba, axis=1) if classes else None
         uncertainty = least_confidence(proba) if self.monitor is not None else None
         start = self.position
+        consumed = end
         for k, decision in enumerate(self.rule.decide(scored)):
             example = batch[k]
-            self.metrics.update(
-                example.label, classes[predicted[k]] if predicted is not None else None
-            )
+            guess = classes[predicted[k]] if predicted is not None else None
+            self.metrics.update(example.label, guess)
+            if self.position >= self.warmup:
+                self.after_warmup.update(example.label, guess)
             self.model.observe(example.item)
             if self.monitor is not None and uncertainty is not None:
                 self.on_alert(
@@ -204,12 +240,50 @@ class _Run:
             self.position += 1
             if self.timeline is not None:
                 self.timeline.maybe_record(self.position, self.snapshot)
-            if decision.query:
-                self.random_labels += decision.random
-                self.delay.put(self.position - 1, example.item, example.label, decision.random)
-                if self.position + self.delay.delay < start + end:
-                    return k + 1  # the label is due inside this chunk: score the rest again
-        return end
+            self.ask(example, decision.query, decision.random, decision.score)
+            due = self.delay.next_release
+            if due is not None and due < start + end:
+                consumed = k + 1  # a label is due inside this chunk: score the rest again
+                break
+        self.after_chunk(items[:consumed], proba[:consumed], classes, start)
+        return consumed
+
+    def ask(self, example: Example, query: bool, random: bool, score: float) -> None:
+        """Pass a queried item to the annotators; let them work through this item's time."""
+        position = self.position - 1
+        team = self.annotators
+        if team is None:
+            if query:
+                self.delay.put(position, example.item, example.label, random)
+            taken = int(query)
+        else:
+            if query:
+                team.ask(position, example.item, example.label, random, score)
+            taken = team.work(position, self.delay)
+        if self.pacer is not None:
+            self.pacer.update(labelled=taken)
+
+    def after_chunk(
+        self, items: list[Any], proba: np.ndarray, classes: list[Label], start: int
+    ) -> None:
+        """Update the label-free estimate; learn the chunk's confident pseudo-labels."""
+        if not classes or len(items) == 0:
+            return
+        self.label_free.update(proba)
+        if self.position // _CHECK_EVERY > self.checks.n:
+            self.checks.add(self.metrics.window_accuracy, self.label_free.value, self.learner)
+        st = self.self_training
+        if st is None:
+            return
+        for row, label in st.select(start, start - self.newest_labelled, proba, classes):
+            self.model.learn_one(items[row], label, st.weight)
+
+    def on_test(self, confidence: float, correct: bool, label: Label) -> None:
+        """A human label tested the model: calibration data."""
+        if self.self_training is not None:
+            self.self_training.on_label(confidence, correct, label)
+        else:
+            self.calibrator.update(confidence, correct)
 
     def deliver(self, upto: int) -> None:
         """Hand every label due by `upto` to the learner (test, then train)."""
@@ -217,6 +291,9 @@ class _Run:
             alert = self.learner.learn(
                 pending.item, pending.label, position=pending.position, random=pending.random
             )
+            self.random_labels += pending.random
+            self.newest_labelled = max(self.newest_labelled, pending.position)
+            self.lag_total += pending.release - pending.position - 1
             self.on_alert(upto, alert)
 
     def on_alert(self, position: int, alert: DriftAlert | None) -> None:
@@ -226,6 +303,8 @@ class _Run:
             {"position": position, "source": alert.source, "detector": alert.detector}
         )
         self.rule.on_drift(alert)
+        if self.self_training is not None:
+            self.self_training.on_drift(position, alert)
         if self.timeline is not None:
             self.timeline.mark(position, "drift", source=alert.source, detector=alert.detector)
 
@@ -236,4 +315,60 @@ class _Run:
             "labels": self.rule.budget.spent,
             "labelled_accuracy": self.learner.labelled.window_accuracy,
             "unbiased_accuracy": self.learner.unbiased.window_accuracy,
+            "label_free_accuracy": self.label_free.value,
+            "pseudo_labels": self.self_training.count if self.self_training else 0,
         }
+
+    def lag_report(self) -> dict[str, Any]:
+        """What the labeling lag did to the run (part of the `--json` document)."""
+        delivered = self.learner.labelled.n
+        st, team = self.self_training, self.annotators
+        return {
+            "queried": self.rule.budget.spent,
+            "warmup": self.warmup,
+            "accuracy_after_warmup": self.after_warmup.accuracy,
+            "labels_delivered": delivered,
+            "mean_lag_items": self.lag_total / delivered if delivered else None,
+            "unbiased_accuracy": self.learner.unbiased.accuracy
+            if self.learner.unbiased.n
+            else None,
+            "label_free_accuracy": self.label_free.value,
+            "label_free_mae": self.checks.label_free_mae,
+            "unbiased_mae": self.checks.unbiased_mae,
+            "pseudo_labels": st.count if st is not None else 0,
+            "pseudo_labels_by_class": {str(k): v for k, v in st.by_class.items()} if st else {},
+            "annotator_capacity": team.capacity if team is not None else None,
+            "queue": dict(team.queue.stats().counts) if team is not None else None,
+        }
+
+
+#: Items between two comparisons of the accuracy estimates with the truth.
+_CHECK_EVERY = 500
+
+
+class _EstimateErrors:
+    """How far the label-free and random-share estimates were from the true recent accuracy.
+
+    Every `_CHECK_EVERY` items, each estimate is compared with the accuracy of
+    the last 1,000 predictions (known in a simulation, never in production).
+    """
+
+    def __init__(self) -> None:
+        self.n = 0
+        self._label_free: list[float] = []
+        self._unbiased: list[float] = []
+
+    def add(self, truth: float, label_free: float | None, learner: Learner) -> None:
+        self.n += 1
+        if label_free is not None:
+            self._label_free.append(abs(label_free - truth))
+        if learner.unbiased.n:
+            self._unbiased.append(abs(learner.unbiased.window_accuracy - truth))
+
+    @property
+    def label_free_mae(self) -> float | None:
+        return float(np.mean(self._label_free)) if self._label_free else None
+
+    @property
+    def unbiased_mae(self) -> float | None:
+        return float(np.mean(self._unbiased)) if self._unbiased else None

@@ -23,9 +23,10 @@ from stream_al.store.base import Store
 if TYPE_CHECKING:
     from stream_al.config import Settings
     from stream_al.service.learner import LearnerService
+    from stream_al.service.scorer import Scorer
     from stream_al.service.wiring import Roles
 
-__all__ = ["accuracy_probe", "budget_probe", "build_service", "start_api"]
+__all__ = ["accuracy_probe", "budget_probe", "build_service", "lag_probe", "start_api"]
 
 
 def budget_probe(store: Store, fraction: float) -> Callable[[], Mapping[str, float] | None]:
@@ -57,6 +58,15 @@ def accuracy_probe(learner: LearnerService | None) -> Callable[[], float | None]
     return read
 
 
+def lag_probe(scorer: Scorer | None) -> Callable[[], Mapping[str, float | None] | None]:
+    """The scorer's lag figures, when the scorer runs in this process."""
+
+    def read() -> Mapping[str, float | None] | None:
+        return None if scorer is None else scorer.lag_figures()
+
+    return read
+
+
 def build_service(
     settings: Settings, roles: Roles, clock: Clock | None = None
 ) -> AnnotationService:
@@ -67,6 +77,7 @@ def build_service(
         budget=budget_probe(roles.store, settings.strategy.budget),
         accuracy=accuracy_probe(roles.learner),
         oldest_arrival=roles.queue.oldest_arrival,
+        lag=lag_probe(roles.scorer),
     )
     return AnnotationService(
         roles.queue,

@@ -52,6 +52,19 @@ class ServiceCollector(Collector):
             "stream_al_budget_ratio", "Share of items that may be queried", budget.get("budget")
         )
         yield _gauge("stream_al_accuracy_estimate", "Model accuracy estimate", snap.accuracy)
+        yield _gauge(
+            "stream_al_accuracy_label_free",
+            "Mean calibrated confidence of recent items (accuracy estimated without labels)",
+            snap.lag.get("label_free_accuracy"),
+        )
+        yield _gauge(
+            "stream_al_admission_rate",
+            "Share of recent items admitted",
+            snap.lag.get("admission_rate"),
+        )
+        yield _gauge(
+            "stream_al_labeling_rate", "Human labels per recent item", snap.lag.get("labeling_rate")
+        )
         drifts = CounterMetricFamily("stream_al_drifts", "Drift and lag alerts", labels=["kind"])
         for kind, n in sorted(snap.drifts_by_kind.items()):
             drifts.add_metric([kind], n)

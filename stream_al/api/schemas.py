@@ -127,10 +127,20 @@ class StatsOut(BaseModel):
     capacity: int
     label_lag_items: int = Field(description="Tasks admitted and not labelled yet")
     label_lag_seconds: float = Field(description="Age of the oldest of them (0: none)")
-    labels_total: int
+    labels_total: int = Field(description="Labels from annotators and reviews (no pseudo-labels)")
+    pseudo_labels: int = Field(0, description="The model's own confident guesses it learnt")
     budget_spent: float | None = Field(description="Share of scored items sent to annotators")
     budget: float | None = Field(description="Share allowed by [strategy] budget")
-    accuracy_estimate: float | None
+    admission_rate: float | None = Field(None, description="Share of recent items admitted")
+    labeling_rate: float | None = Field(
+        None, description="Human labels per recent item (when the budget is paced)"
+    )
+    accuracy_estimate: float | None = Field(
+        description="Recent accuracy on random-share labels (else on all labels)"
+    )
+    accuracy_label_free: float | None = Field(
+        None, description="Mean calibrated confidence of recent items: needs no label"
+    )
     last_drift: dict[str, Any] | None
     annotator: AnnotatorOut
 

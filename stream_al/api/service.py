@@ -61,11 +61,15 @@ class Probes:
         The model's current accuracy estimate.
     oldest_arrival
         Arrival time of the oldest task not yet labelled (`AnnotationQueue.oldest_arrival`).
+    lag
+        The scorer's lag figures (`Scorer.lag_figures`):
+        ``admission_rate``, ``labeling_rate``, ``label_free_accuracy``, ``pseudo_labels``.
     """
 
     budget: Callable[[], Mapping[str, float] | None] = _unknown
     accuracy: Callable[[], float | None] = _unknown
     oldest_arrival: Callable[[], float | None] = _unknown
+    lag: Callable[[], Mapping[str, float | None] | None] = _unknown
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Snapshot:
     last_drift: dict[str, Any] | None
     budget: Mapping[str, float] = field(default_factory=dict)
     accuracy: float | None = None
+    lag: Mapping[str, float | None] = field(default_factory=dict)
 
 
 class AnnotationService:
@@ -185,10 +190,14 @@ class AnnotationService:
             capacity=snap.queue.capacity,
             label_lag_items=snap.lag_items,
             label_lag_seconds=snap.lag_seconds,
-            labels_total=sum(snap.labels_by_source.values()),
+            labels_total=sum(n for s, n in snap.labels_by_source.items() if s != "pseudo"),
+            pseudo_labels=snap.labels_by_source.get("pseudo", 0),
             budget_spent=snap.budget.get("spent"),
             budget=snap.budget.get("budget"),
+            admission_rate=snap.lag.get("admission_rate"),
+            labeling_rate=snap.lag.get("labeling_rate"),
             accuracy_estimate=snap.accuracy,
+            accuracy_label_free=snap.lag.get("label_free_accuracy"),
             last_drift=snap.last_drift,
             annotator=AnnotatorOut(name=who.name, labels=mine),
         )
@@ -209,6 +218,7 @@ class AnnotationService:
                 last_drift=self.drifts.last(),
                 budget=self.probes.budget() or {},
                 accuracy=self.probes.accuracy(),
+                lag=self.probes.lag() or {},
             )
 
     def quality(self) -> QualityOut:

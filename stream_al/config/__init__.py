@@ -17,6 +17,7 @@ from stream_al.config.kafka import (
     SecurityProtocol,
     TopicName,
 )
+from stream_al.config.lag import LagSettings
 from stream_al.config.scheduler import SchedulerSettings
 from stream_al.config.sections import (
     ApiSettings,
@@ -37,6 +38,7 @@ __all__ = [
     "DriftSettings",
     "FieldMap",
     "KafkaSettings",
+    "LagSettings",
     "ModelSettings",
     "QueueSettings",
     "SaslMechanism",

@@ -37,6 +37,7 @@ from pydantic_settings import (
 from stream_al.config.alerts import AlertSettings
 from stream_al.config.explain import ENV_PREFIX, explain
 from stream_al.config.kafka import KafkaSettings
+from stream_al.config.lag import LagSettings
 from stream_al.config.scheduler import SchedulerSettings
 from stream_al.config.sections import (
     ApiSettings,
@@ -113,6 +114,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    lag: LagSettings = Field(default_factory=LagSettings)
 
     @classmethod
     def settings_customise_sources(

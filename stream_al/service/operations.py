@@ -92,8 +92,12 @@ def metrics_snapshot(roles: Roles) -> Callable[[], Mapping[str, Any]]:
       annotators), ``lag_items`` (tasks admitted and not labelled yet: both) and
       ``lag_seconds`` (age of the oldest of them; 0 when there is none);
     - the scorer: ``seen`` (items scored), ``spent`` (labels spent),
-      ``spent_share`` (labels spent over items the budget saw) and ``budget``
-      (the share of the stream allowed);
+      ``spent_share`` (labels spent over items the budget saw), ``budget``
+      (the share of the stream allowed now: paced to the annotators when
+      ``[lag] pace_budget``), ``admission_rate`` (share of recent items sent to
+      annotators), ``labeling_rate`` (human labels per recent item, when
+      paced), ``label_free_accuracy`` (mean calibrated confidence) and
+      ``pseudo_labels`` (learnt since start);
     - the learner: ``labels``, ``labelled_accuracy``, ``unbiased_labels``,
       ``unbiased_accuracy`` and ``model_version``.
 
@@ -120,6 +124,7 @@ def metrics_snapshot(roles: Roles) -> Callable[[], Mapping[str, Any]]:
                 spent=budget.spent,
                 spent_share=budget.spent_fraction,
                 budget=budget.fraction,
+                **roles.scorer.lag_figures(),
             )
         if roles.learner is not None:
             metrics = roles.learner.learner

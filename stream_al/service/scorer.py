@@ -18,11 +18,15 @@ import numpy as np
 import orjson
 
 from stream_al.clock import Clock, SystemClock
-from stream_al.items import Item
+from stream_al.items import Item, Label
+from stream_al.lag.calibration import ConfidenceCalibrator
+from stream_al.lag.estimate import LabelFreeAccuracy
+from stream_al.lag.selftrain import SelfTraining
+from stream_al.lag.throughput import ThroughputPacer
 from stream_al.model.base import Model
 from stream_al.queue import AnnotationQueue, Task
 from stream_al.rules.base import Decision, DecisionRule
-from stream_al.store.records import DecisionRow
+from stream_al.store.records import PSEUDO_ANNOTATOR, DecisionRow
 from stream_al.strategies.base import Scored
 from stream_al.strategies.uncertainty import least_confidence
 from stream_al.transport.base import Offsets, Producer, Record, next_offsets
@@ -59,6 +63,7 @@ class BatchReport:
     replayed: int = 0
     dead_lettered: int = 0
     queried: int = 0
+    pseudo_labelled: int = 0
 
 
 class CandidateSink(Protocol):
@@ -144,6 +149,16 @@ class Scorer:
         Label-free drift monitor on every item's uncertainty (optional).
     publish_predictions
         Whether to publish a prediction for every item.
+    self_training
+        Learn from confident pseudo-labels while labels lag (the model must
+        be the learner's, in this process).
+    lag
+        The current labeling lag in seconds (the oldest waiting task's age),
+        for `self_training`.
+    pacer
+        Fits the budget to the annotators' throughput, measured with `labels_seen`.
+    labels_seen
+        Human labels learned so far (for `pacer`).
     """
 
     def __init__(
@@ -160,6 +175,10 @@ class Scorer:
         monitor: DriftMonitor | None = None,
         model_version: str = "0",
         publish_predictions: bool = True,
+        self_training: SelfTraining | None = None,
+        lag: Callable[[], float] | None = None,
+        pacer: ThroughputPacer | None = None,
+        labels_seen: Callable[[], int] | None = None,
     ) -> None:
         self.model = model
         self.rule = rule
@@ -172,6 +191,14 @@ class Scorer:
         self.monitor = monitor
         self.model_version = model_version
         self.publish_predictions = publish_predictions
+        self.self_training = self_training
+        self.lag = lag
+        self.pacer = pacer
+        self.labels_seen = labels_seen
+        self._labels_before = labels_seen() if labels_seen is not None else 0
+        calibrator = self_training.calibrator if self_training else ConfidenceCalibrator()
+        #: Mean calibrated confidence of recent items: accuracy estimated without labels.
+        self.label_free = LabelFreeAccuracy(calibrator)
         self.position = 0
         #: Where alerts go; the service sets an `AlertRouter`'s ``emit`` (dedupe, sinks).
         self.emit_alert: Callable[[DriftAlert], object] = self.send_alert
@@ -199,7 +226,8 @@ class Scorer:
         4. Publish predictions (and candidates, when the queue is remote).
         5. Flush the producer: dead letters, predictions and candidates are stored.
         6. In one store transaction: offer candidates to the local queue, log
-           the decisions, save the budget state, mark the items seen.
+           the decisions and the pseudo-labels (already learnt by the model in
+           step 3), save the budget state, mark the items seen.
         7. Commit the offsets of the whole batch.
 
         A crash before 6 replays the batch (duplicates on the topics, keyed by
@@ -208,13 +236,17 @@ class Scorer:
         report = BatchReport(records=len(records))
         items = self._validate(records, report)  # 1
         fresh = self._unseen(items, report)  # 2
-        chosen, rows = self._decide(fresh)  # 3, 4
+        chosen, rows, pseudo = self._decide(fresh)  # 3, 4
         report.scored, report.queried = len(fresh), len(chosen)
+        report.pseudo_labelled = len(pseudo)
         self.producer.flush()  # 5
+        now = self.clock.now()
         with self.store.transaction():  # 6
             if self.sink.in_store:
                 self.sink.offer(chosen)
             self.store.log_decisions(rows)
+            for item_id, label in pseudo:
+                self.store.add_label(item_id, label, PSEUDO_ANNOTATOR, now, "pseudo")
             self.store.save_budget_state(self.rule.budget.state())
             self.store.mark_seen([it.id for it in fresh])
         if records:
@@ -241,14 +273,19 @@ class Scorer:
         report.replayed = len(items) - len(unique) + len(seen)
         return [item for key, item in unique.items() if key not in seen]
 
-    def _decide(self, items: list[Item]) -> tuple[list[Task], list[DecisionRow]]:
+    def _decide(
+        self, items: list[Item]
+    ) -> tuple[list[Task], list[DecisionRow], list[tuple[str, Label]]]:
         if not items:
-            return [], []
+            return [], [], []
         proba = self.model.predict_proba_many(items)
         classes = self.model.classes
         scored = Scored(items=items, proba=proba, classes=classes)
         now = self.clock.now()
         uncertainty = least_confidence(proba)
+        self.label_free.update(proba)
+        self._pace(len(items))
+        start = self.position
         chosen: list[Task] = []
         rows: list[DecisionRow] = []
         for k, decision in enumerate(self.rule.decide(scored)):
@@ -262,7 +299,38 @@ class Scorer:
                 chosen.append(self._task(item, proba[k], classes, decision, now))
         if not self.sink.in_store:
             self.sink.offer(chosen)
-        return chosen, rows
+        return chosen, rows, self._self_train(items, proba, classes, start)
+
+    def lag_figures(self) -> dict[str, float | None]:
+        """Admission and labeling rates, label-free accuracy, pseudo-labels learnt."""
+        st, pacer = self.self_training, self.pacer
+        return {
+            "admission_rate": self.rule.budget.recent_rate,
+            "labeling_rate": pacer.throughput if pacer is not None else None,
+            "label_free_accuracy": self.label_free.value,
+            "pseudo_labels": st.count if st is not None else 0,
+        }
+
+    def _pace(self, items: int) -> None:
+        """Tell the pacer how many human labels came in while `items` more arrived."""
+        if self.pacer is None or self.labels_seen is None:
+            return
+        seen = self.labels_seen()
+        self.pacer.update(labelled=max(0, seen - self._labels_before), items=items)
+        self._labels_before = seen
+
+    def _self_train(
+        self, items: list[Item], proba: np.ndarray, classes: Sequence[Label], start: int
+    ) -> list[tuple[str, Label]]:
+        """Learn the batch's confident pseudo-labels now; return them for the label log."""
+        st = self.self_training
+        if st is None or not classes:
+            return []
+        lag = self.lag() if self.lag is not None else 0.0
+        chosen = st.select(start, lag, proba, classes)
+        for row, label in chosen:
+            self.model.learn_one(items[row], label, st.weight)
+        return [(items[row].id, label) for row, label in chosen]
 
     def _watch(self, uncertainty: float) -> None:
         self.position += 1
@@ -271,6 +339,8 @@ class Scorer:
         alert = self.monitor.update_score(self.position, uncertainty)
         if alert is not None:
             self.rule.on_drift(alert)
+            if self.self_training is not None:
+                self.self_training.on_drift(self.position, alert)
             self.store.log_drift(alert)
             self.emit_alert(alert)
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DECISION_COLUMNS",
     "LABEL_SOURCES",
+    "PSEUDO_ANNOTATOR",
     "REVIEW_PREFIX",
     "DecisionRow",
     "DriftEvent",
@@ -50,6 +51,8 @@ LABEL_SOURCES: tuple[str, ...] = get_args(LabelSource)
 #: How a review's label is attributed: ``review:auto`` for the annotators'
 #: consensus, ``review:<admin>`` for an admin's decision (a name cannot hold ":").
 REVIEW_PREFIX = "review:"
+#: The annotator name of pseudo-labels (source ``"pseudo"``): the model's own confident guesses.
+PSEUDO_ANNOTATOR = "pseudo:self-training"
 
 
 def dumps(value: Any, what: str) -> str:

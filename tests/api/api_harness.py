@@ -127,6 +127,12 @@ def start_api(tmp_path: Path, settings: ApiSettings | None = None, overlap: floa
             budget=lambda: {"budget": 0.05, "spent": 0.04, "seen": 1000.0, "queries": 40.0},
             accuracy=lambda: 0.8,
             oldest_arrival=queue.oldest_arrival,
+            lag=lambda: {
+                "admission_rate": 0.05,
+                "labeling_rate": 0.02,
+                "label_free_accuracy": 0.83,
+                "pseudo_labels": 3,
+            },
         ),
     )
     registry = open_registry(path)

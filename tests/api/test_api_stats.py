@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from stream_al.api import ApiServer, create_app
 from stream_al.api.errors import ApiError
 from stream_al.drift.alerts import DriftAlert
+from stream_al.store.records import PSEUDO_ANNOTATOR
 
 
 def _metric(text: str, name: str) -> float:
@@ -29,9 +30,11 @@ def test_healthz_needs_no_token(api: Api) -> None:
 
 
 def test_stats_tell_queue_lag_budget_accuracy_and_last_drift(api: Api) -> None:
-    first, _ = api.offer(0.9, 0.4)
+    first, second = api.offer(0.9, 0.4)
     api.clock.advance(30)
     api.offer(0.2)
+    # the model's own guess: counted apart, never as a label from an annotator
+    api.store.add_label(second, "dog", PSEUDO_ANNOTATOR, api.clock.now(), "pseudo")
     ana = api.client("ana")
     ana.post("/v1/tasks/lease")
     ana.post("/v1/labels", json={"labels": [{"item_id": first, "label": "cat"}]})
@@ -55,9 +58,13 @@ def test_stats_tell_queue_lag_budget_accuracy_and_last_drift(api: Api) -> None:
         "label_lag_items": 2,
         "label_lag_seconds": 42.0,  # the second task waits since the start
         "labels_total": 1,
+        "pseudo_labels": 1,
         "budget_spent": 0.04,
         "budget": 0.05,
+        "admission_rate": 0.05,
+        "labeling_rate": 0.02,
         "accuracy_estimate": 0.8,
+        "accuracy_label_free": 0.83,
         "last_drift": alert.to_dict(),
         "annotator": {"name": "ana", "labels": 1},
     }
@@ -79,6 +86,9 @@ def test_metrics_report_live_values_in_the_prometheus_format(api: Api) -> None:
     assert _metric(text, "stream_al_queries_total") == 40
     assert _metric(text, "stream_al_budget_spent_ratio") == 0.04
     assert _metric(text, "stream_al_accuracy_estimate") == 0.8
+    assert _metric(text, "stream_al_accuracy_label_free") == 0.83
+    assert _metric(text, "stream_al_admission_rate") == 0.05
+    assert _metric(text, "stream_al_labeling_rate") == 0.02
     assert "stream_al_drifts_total" in text
     assert (
         'stream_al_api_requests_total{method="POST",route="/v1/tasks/lease",status="200"} 1.0'

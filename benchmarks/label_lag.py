@@ -1,0 +1,204 @@
+"""Label lag: accuracy with the lag fallback against without it, as labels come later.
+
+Every run queries 5% of the stream while the annotators can label only
+`--capacity` (2.5%) of it, and each label arrives `delay` items after an
+annotator takes the task on (0, 500 and 5,000 items). Per stream and delay:
+
+- ``acc_no_delay``: delay 0, fallback off (the reference);
+- ``acc_no_fallback``: this delay, fallback off: a plain bounded queue (no
+  decay, no TTL, newcomers turned away when full), fixed budget, human labels only;
+- ``acc_fallback``: this delay, fallback on: fresh-first queue (priority
+  half-life, TTL, lowest evicted), budget paced to the annotators'
+  throughput, self-training on confident pseudo-labels;
+- ``acc_queue_only``: the fallback without self-training (an ablation).
+
+``recovered`` is the share of the accuracy lost to the delay that the
+fallback wins back: ``(acc_fallback - acc_no_fallback) / (acc_no_delay -
+acc_no_fallback)``. The same figures are also given over the items after the
+first 5,000 (``*_after_warmup``): before the first label can arrive, every
+run predicts blind, whatever it does, and on a short stream that stretch
+weighs heavily in the whole-stream figure.
+
+Run: ``python benchmarks/label_lag.py [--json OUT] [--streams a,b] [--limit N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import multiprocessing
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from _common import data_dir
+
+from stream_al.datasets import open_stream
+from stream_al.drift.monitor import DriftMonitor
+from stream_al.lag.options import LagOptions
+from stream_al.model.factory import make_model
+from stream_al.rules import make_rule
+from stream_al.simulate import simulate
+
+STREAMS = ("electricity.arff", "weather.arff", "synth:hyperplane?n=40000", "synth:sea?n=40000")
+DELAYS = (0, 500, 5000)
+BUDGET = 0.05
+CAPACITY = 0.025
+WARMUP = 5000
+#: Arms: (name, fallback on, self-training on).
+ARMS = (("no_fallback", False, False), ("fallback", True, True), ("queue_only", True, False))
+#: The issue's targets at the longest delay.
+TARGET_RECOVERED = 0.5
+TARGET_WORST_POINTS = 0.5
+
+
+def run_arm(task: tuple[str, int, str, bool, bool, int, int | None]) -> dict[str, Any]:
+    """One simulation: stream, delay, arm; returns its figures."""
+    logging.getLogger("stream_al").setLevel(logging.ERROR)
+    source, delay, arm, fallback, self_training, seed, limit = task
+    address = source if source.startswith("synth:") else str(data_dir() / source)
+    stream = open_stream(address, limit=limit, seed=seed)
+    rule = make_rule("auto", BUDGET, seed=seed)
+    options = LagOptions(capacity=CAPACITY, fallback=fallback, self_training=self_training)
+    annotators, st, pacer = options.build(rule.budget)
+    result = simulate(
+        stream,
+        make_model("logreg", classes=stream.info.classes, seed=seed),
+        rule,
+        label_delay=delay,
+        monitor=DriftMonitor(labelled="adwin"),
+        annotators=annotators,
+        self_training=st,
+        pacer=pacer,
+        warmup=WARMUP,
+        seed=seed,
+    ).to_dict()
+    keys = ("accuracy", "accuracy_after_warmup", "labels", "pseudo_labels", "mean_lag_items")
+    keys += ("label_free_mae", "unbiased_mae", "items", "seconds")
+    return {"stream": _name(source), "delay": delay, "arm": arm, **{k: result[k] for k in keys}}
+
+
+def seed_means(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The runs of each stream, delay and arm, averaged over seeds (in order of first run)."""
+    groups: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
+    for run in runs:
+        groups.setdefault((run["stream"], run["delay"], run["arm"]), []).append(run)
+    means = []
+    for (stream, delay, arm), group in groups.items():
+        mean: dict[str, Any] = {"stream": stream, "delay": delay, "arm": arm, "seeds": len(group)}
+        for key in group[0]:
+            if key not in mean:
+                values = [g[key] for g in group if g[key] is not None]
+                mean[key] = sum(values) / len(values) if values else None
+        means.append(mean)
+    return means
+
+
+def _name(source: str) -> str:
+    return source.split("?")[0].removeprefix("synth:").rsplit(".", 1)[0]
+
+
+def rows_from(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per stream and delay, from the runs of every arm."""
+    by = {(r["stream"], r["delay"], r["arm"]): r for r in runs}
+    rows = []
+    for stream in dict.fromkeys(r["stream"] for r in runs):
+        reference = by[(stream, 0, "no_fallback")]
+        for delay in sorted({r["delay"] for r in runs if r["stream"] == stream}):
+            row: dict[str, Any] = {"stream": stream, "delay": delay}
+            for suffix, key in (("", "accuracy"), ("_after_warmup", "accuracy_after_warmup")):
+                row[f"acc_no_delay{suffix}"] = reference[key]
+                for arm, _, _ in ARMS:
+                    row[f"acc_{arm}{suffix}"] = by[(stream, delay, arm)][key]
+                lost = row[f"acc_no_delay{suffix}"] - row[f"acc_no_fallback{suffix}"]
+                gained = row[f"acc_fallback{suffix}"] - row[f"acc_no_fallback{suffix}"]
+                row[f"recovered{suffix}"] = gained / lost if lost > 0.005 else None
+            fallback = by[(stream, delay, "fallback")]
+            row["pseudo_labels"] = fallback["pseudo_labels"]
+            row["labels"] = fallback["labels"]
+            row["mean_lag_no_fallback"] = by[(stream, delay, "no_fallback")]["mean_lag_items"]
+            row["mean_lag_fallback"] = fallback["mean_lag_items"]
+            row["label_free_mae"] = fallback["label_free_mae"]
+            row["unbiased_mae"] = fallback["unbiased_mae"]
+            rows.append(row)
+    return rows
+
+
+def verdicts(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The targets, judged on the whole stream and after the warm-up."""
+    lines = []
+    for suffix, what in (("", "whole stream"), ("_after_warmup", f"after {WARMUP:,} items")):
+        longest = [r for r in rows if r["delay"] == max(DELAYS)]
+        recovered = [r[f"recovered{suffix}"] for r in longest]
+        worst = min(r[f"acc_fallback{suffix}"] - r[f"acc_no_fallback{suffix}"] for r in rows)
+        ok = all(x is None or x >= TARGET_RECOVERED for x in recovered)
+        lines.append(
+            f"{what}: recovered at delay {max(DELAYS):,}: "
+            + ", ".join(f"{r['stream']} {_pct(r[f'recovered{suffix}'])}" for r in longest)
+            + f" (target >= {TARGET_RECOVERED:.0%}: {'PASS' if ok else 'FAIL'}); "
+            f"worst fallback - no fallback: {100 * worst:+.2f} points "
+            f"(target >= -{TARGET_WORST_POINTS}: "
+            f"{'PASS' if worst * 100 >= -TARGET_WORST_POINTS else 'FAIL'})"
+        )
+    return lines
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def print_table(rows: Sequence[dict[str, Any]]) -> None:
+    head = (
+        f"{'stream':<12}{'delay':>6} {'no delay':>9}{'no fallb.':>10}{'fallback':>9}"
+        f"{'queue only':>11}{'recov.':>8} | {'after warm-up: no fb.':>21}{'fallback':>9}"
+        f"{'recov.':>8} | {'pseudo':>7}{'lag no fb':>10}{'lag fb':>8}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(
+            f"{r['stream']:<12}{r['delay']:>6} {r['acc_no_delay']:>9.4f}"
+            f"{r['acc_no_fallback']:>10.4f}{r['acc_fallback']:>9.4f}{r['acc_queue_only']:>11.4f}"
+            f"{_pct(r['recovered']):>8} | {r['acc_no_fallback_after_warmup']:>21.4f}"
+            f"{r['acc_fallback_after_warmup']:>9.4f}{_pct(r['recovered_after_warmup']):>8} | "
+            f"{r['pseudo_labels']:>7.0f}{r['mean_lag_no_fallback'] or 0:>10.0f}"
+            f"{r['mean_lag_fallback'] or 0:>8.0f}"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--streams", default="", help="comma-separated streams (default: all)")
+    parser.add_argument("--delays", default="", help="comma-separated label delays in items")
+    parser.add_argument("--limit", type=int, default=None, help="items per stream")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1, averaged (default 3)")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--json", type=Path, help="write the rows here")
+    args = parser.parse_args(argv)
+    streams = [s for s in args.streams.split(",") if s] or list(STREAMS)
+    chosen = {int(d) for d in args.delays.split(",") if d}
+    delays = sorted({0, *chosen}) if chosen else list(DELAYS)  # 0 is the reference
+    tasks = [
+        (stream, delay, arm, fallback, st, seed, args.limit)
+        for stream in streams
+        for delay in delays
+        for arm, fallback, st in ARMS
+        for seed in range(args.seeds)
+    ]
+    started = time.perf_counter()
+    with multiprocessing.Pool(args.jobs) as pool:
+        runs = pool.map(run_arm, tasks)
+    rows = rows_from(seed_means(runs))
+    print_table(rows)
+    for line in verdicts(rows):
+        print(line)
+    print(f"wall time {time.perf_counter() - started:.0f} s ({len(tasks)} runs)", file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

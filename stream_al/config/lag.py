@@ -1,0 +1,88 @@
+"""The ``[lag]`` config section: how the service degrades when labels lag.
+
+>>> s = LagSettings(precision="0.95", min_lag_s="120")
+>>> st = s.self_training()
+>>> st.precision, st.min_lag
+(0.95, 120.0)
+>>> LagSettings(self_training_enabled=False).self_training() is None
+True
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from stream_al.budget import Budget
+from stream_al.config._types import Section
+from stream_al.lag.selftrain import SelfTraining
+from stream_al.lag.throughput import ThroughputPacer
+
+__all__ = ["LagSettings"]
+
+
+class LagSettings(Section):
+    """Self-training on confident pseudo-labels, and a budget paced to the annotators.
+
+    Both need the scorer and the learner in one process (`stream-al run`):
+    the scorer's pseudo-labels teach the learner's model, and the learner's
+    labels calibrate the scorer's confidence.
+
+    Parameters
+    ----------
+    self_training_enabled
+        Whether the model learns from its own confident predictions while labels lag.
+    precision
+        Share of pseudo-labels that should be right, judged on recent human labels.
+    pseudo_weight
+        Learning weight of a pseudo-label (a human label weighs 1).
+    max_rate
+        Most pseudo-labels per scored item.
+    class_slack
+        A class may take at most this multiple of its human-label share of the
+        recent pseudo-labels.
+    min_lag_s
+        Self-training runs while the oldest task waiting for a label has
+        waited at least this long (seconds).
+    drift_pause_items
+        Scored items after a critical drift alarm during which nothing is pseudo-labelled.
+    window
+        Recent human labels behind the calibration and the class shares.
+    pace_budget
+        Fit the budget's rate to the annotators' measured throughput.
+    headroom
+        Admission rate as a multiple of that throughput.
+    pace_window_items
+        Scored items over which the throughput is averaged.
+    """
+
+    self_training_enabled: bool = True
+    precision: float = Field(0.9, ge=0.5, lt=1.0)
+    pseudo_weight: float = Field(0.5, gt=0.0, le=1.0)
+    max_rate: float = Field(0.5, gt=0.0, le=1.0)
+    class_slack: float = Field(1.5, ge=1.0)
+    min_lag_s: float = Field(600.0, ge=0.0)
+    drift_pause_items: int = Field(1000, ge=0)
+    window: int = Field(1000, ge=10)
+    pace_budget: bool = True
+    headroom: float = Field(1.5, ge=1.0)
+    pace_window_items: int = Field(2000, ge=2)
+
+    def self_training(self) -> SelfTraining | None:
+        """A fresh `SelfTraining` from these settings (None when disabled)."""
+        if not self.self_training_enabled:
+            return None
+        return SelfTraining(
+            precision=self.precision,
+            weight=self.pseudo_weight,
+            max_rate=self.max_rate,
+            class_slack=self.class_slack,
+            min_lag=self.min_lag_s,
+            drift_pause=self.drift_pause_items,
+            window=self.window,
+        )
+
+    def pacer(self, budget: Budget) -> ThroughputPacer | None:
+        """A pacer of `budget` from these settings (None when off)."""
+        if not self.pace_budget:
+            return None
+        return ThroughputPacer(budget, headroom=self.headroom, window=self.pace_window_items)

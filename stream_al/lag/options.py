@@ -1,0 +1,74 @@
+"""The lag set-up of a simulation: annotator capacity, and the fallback on or off.
+
+With the fallback **on**, a lagging simulation runs the way the service
+degrades: the queue keeps the freshest valuable items (priority halving
+every `half_life` items, tasks dropped after `item_ttl`, the lowest evicted
+when full), the budget follows the annotators' throughput, and the model
+self-trains on confident pseudo-labels. With it **off**, the queue is a plain
+bounded buffer (no decay, no TTL, newcomers turned away when full), the
+budget stays fixed, and only human labels teach the model.
+
+>>> from stream_al.budget import Budget
+>>> team, st, pacer = LagOptions(capacity=0.02).build(Budget(0.05))
+>>> team.capacity, st is not None, round(pacer.target, 2)
+(0.02, True, 0.05)
+>>> team, st, pacer = LagOptions(capacity=0.02, fallback=False).build(Budget(0.05))
+>>> team.queue.on_full, st, pacer
+('reject_new', None, None)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stream_al.budget import Budget
+from stream_al.lag.capacity import LimitedAnnotators
+from stream_al.lag.selftrain import SelfTraining
+from stream_al.lag.throughput import ThroughputPacer
+
+__all__ = ["LagOptions"]
+
+
+@dataclass(frozen=True, slots=True)
+class LagOptions:
+    """How labels lag in a simulation, and whether the lag fallback runs.
+
+    Parameters
+    ----------
+    capacity
+        Labels the annotators deliver per item; None: every query is labelled.
+    fallback
+        Run the lag fallback (see the module docstring).
+    queue_size
+        Capacity of the annotation queue, in tasks.
+    half_life
+        Items for a queued task's priority to halve (fallback on).
+    item_ttl
+        Items after which a queued task is dropped (fallback on); None: never.
+    self_training
+        With the fallback on, whether it includes self-training (off: the
+        queue policy and the paced budget alone, for ablations).
+    """
+
+    capacity: float | None = None
+    fallback: bool = True
+    queue_size: int = 500
+    half_life: float = 1000.0
+    item_ttl: float | None = 5000.0
+    self_training: bool = True
+
+    def build(
+        self, budget: Budget
+    ) -> tuple[LimitedAnnotators | None, SelfTraining | None, ThroughputPacer | None]:
+        """The annotators, self-training and pacer of a run spending `budget`."""
+        team = None
+        if self.capacity is not None:
+            team = (
+                LimitedAnnotators(self.capacity, self.queue_size, self.half_life, self.item_ttl)
+                if self.fallback
+                else LimitedAnnotators(self.capacity, self.queue_size, None, None, "reject_new")
+            )
+        if not self.fallback:
+            return team, None, None
+        pacer = ThroughputPacer(budget) if team is not None else None
+        return team, SelfTraining() if self.self_training else None, pacer

@@ -1,0 +1,99 @@
+"""Simulations with lagging labels: annotator capacity, the lag fallback, the new JSON keys."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from stream_al.datasets import open_stream
+from stream_al.drift.monitor import DriftMonitor
+from stream_al.lag.options import LagOptions
+from stream_al.model import make_model
+from stream_al.rules import make_rule
+from stream_al.simulate import SimulationResult, simulate
+
+STREAM = "synth:hyperplane?n=12000"  # gradual drift: where self-training can follow it
+
+
+def _run(delay: int, lag: LagOptions) -> SimulationResult:
+    stream = open_stream(STREAM, seed=0)
+    rule = make_rule("auto", 0.05, seed=0)
+    annotators, st, pacer = lag.build(rule.budget)
+    return simulate(
+        stream,
+        make_model("logreg", classes=stream.info.classes),
+        rule,
+        label_delay=delay,
+        monitor=DriftMonitor(),
+        annotators=annotators,
+        self_training=st,
+        pacer=pacer,
+        warmup=2000,
+    )
+
+
+def test_capacity_bounds_the_labels_and_pseudo_labels_are_counted_apart() -> None:
+    result = _run(2000, LagOptions(capacity=0.025))
+    doc = result.to_dict()
+    assert doc["labels"] <= 0.025 * doc["items"] + 1
+    assert doc["queried"] > doc["labels"]  # the rule asked for more than they could do
+    assert doc["pseudo_labels"] > 0
+    assert sum(doc["pseudo_labels_by_class"].values()) == doc["pseudo_labels"]
+    assert doc["labels_delivered"] <= doc["labels"]  # pseudo-labels are never labels
+    assert doc["mean_lag_items"] >= 2000
+    assert doc["annotator_capacity"] == 0.025
+    assert doc["warmup"] == 2000
+    assert 0.0 <= doc["accuracy_after_warmup"] <= 1.0
+    assert 0.0 <= doc["label_free_accuracy"] <= 1.0
+    json.dumps(doc)  # JSON-ready
+
+
+def test_the_fallback_beats_no_fallback_when_labels_lag_on_a_gradual_drift() -> None:
+    with_fallback = _run(2000, LagOptions(capacity=0.025))
+    without = _run(2000, LagOptions(capacity=0.025, fallback=False))
+    assert without.to_dict()["pseudo_labels"] == 0
+    assert with_fallback.accuracy > without.accuracy + 0.005
+
+
+def test_no_self_training_while_labels_keep_up() -> None:
+    result = _run(0, LagOptions())  # every query labelled at once
+    doc = result.to_dict()
+    assert doc["pseudo_labels"] == 0
+    assert doc["annotator_capacity"] is None
+    assert doc["labels"] == doc["queried"]
+
+
+_SIMULATE = (sys.executable, "-m", "stream_al", "simulate", "--data", STREAM)
+_LAGGING = ("--label-delay", "2000", "--capacity", "0.025", "--warmup", "2000")
+
+
+def test_the_cli_takes_capacity_and_fallback_and_reports_pseudo_labels(tmp_path: Path) -> None:
+    docs = {}
+    for flag in ("--fallback", "--no-fallback"):
+        out = tmp_path / f"{flag}.json"
+        proc = subprocess.run(
+            [*_SIMULATE, *_LAGGING, flag, "--json", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        docs[flag] = json.loads(out.read_text())
+    assert docs["--fallback"]["pseudo_labels"] > 0
+    assert docs["--no-fallback"]["pseudo_labels"] == 0
+    for doc in docs.values():
+        assert doc["labels"] <= 0.025 * doc["items"] + 1
+        assert {"accuracy_after_warmup", "label_free_accuracy", "queue"} <= set(doc)
+
+
+def test_a_bad_capacity_is_a_clear_cli_error() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "stream_al", "simulate", "--data", STREAM, "--capacity", "2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "capacity" in proc.stderr

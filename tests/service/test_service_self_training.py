@@ -1,0 +1,112 @@
+"""Self-training in the service: pseudo-labels learnt while labels lag, logged as such."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from stream_al.config import Settings
+from stream_al.datasets import open_stream
+from stream_al.items import Example
+from stream_al.service.wiring import Roles, build_roles, build_transport
+from stream_al.store.records import PSEUDO_ANNOTATOR
+from stream_al.transport.codec import encode_event
+from stream_al.transport.memory import MemoryBroker
+
+STREAM = "synth:stagger?n=1200"  # a concept a linear model learns from a few dozen labels
+
+
+def _settings(tmp_path: Path, **lag: Any) -> Settings:
+    return Settings(
+        store={"path": str(tmp_path / "s.db")},
+        model={"classes": open_stream(STREAM).info.classes},
+        strategy={"budget": 0.1},
+        api={"enabled": False},
+        lag={"min_lag_s": 0.0, **lag},
+    )
+
+
+def _run(roles: Roles) -> None:
+    for consumer, handle in roles.loops:
+        with roles.lock:
+            handle(consumer.poll(1000, timeout_ms=0))
+
+
+def _label(example: Example) -> bytes:
+    doc = {
+        "id": example.item.id,
+        "label": example.label,
+        "annotator": "ana",
+        "time": 1.0,
+        "item": example.item.model_dump(mode="json"),
+    }
+    return json.dumps(doc).encode()
+
+
+def _play(tmp_path: Path, **lag: Any) -> Roles:
+    """Score 400 items, label 150 of them, then score 800 more while tasks wait."""
+    settings = _settings(tmp_path, **lag)
+    broker = MemoryBroker()
+    roles = build_roles(settings, build_transport(settings, broker), {"scorer", "queue", "learner"})
+    examples = list(open_stream(STREAM, seed=3))
+    producer = broker.producer()
+    for example in examples[:400]:
+        producer.send(settings.kafka.input_topic, encode_event(example))
+    _run(roles)
+    for example in examples[:150]:
+        producer.send(settings.kafka.topic("labels"), _label(example))
+    _run(roles)
+    for example in examples[400:]:
+        producer.send(settings.kafka.input_topic, encode_event(example))
+    _run(roles)
+    return roles
+
+
+def test_confident_items_teach_the_model_and_are_logged_as_pseudo_labels(tmp_path: Path) -> None:
+    roles = _play(tmp_path)
+    assert roles.scorer is not None
+    assert roles.learner is not None
+    assert roles.store is not None
+    try:
+        st = roles.scorer.self_training
+        assert st is not None
+        assert st.count > 0
+        labels = list(roles.store.iter_labels())
+        pseudo = [r for r in labels if r.source == "pseudo"]
+        human = [r for r in labels if r.source == "human"]
+        assert len(pseudo) == st.count
+        assert {r.annotator for r in pseudo} == {PSEUDO_ANNOTATOR}
+        assert len(human) == 150  # pseudo-labels never pass for an annotator's
+        assert roles.learner.learner.labelled.n == 150  # nor feed the accuracy estimates
+        assert roles.scorer.model.n_learned == 150 + st.count
+        figures = roles.scorer.lag_figures()
+        assert figures["pseudo_labels"] == st.count
+        assert figures["label_free_accuracy"] is not None
+    finally:
+        roles.store.close()
+
+
+def test_no_pseudo_labels_while_labels_keep_up_or_when_switched_off(tmp_path: Path) -> None:
+    for name, lag in (("keep-up", {"min_lag_s": 1e9}), ("off", {"self_training_enabled": False})):
+        (tmp_path / name).mkdir()
+        roles = _play(tmp_path / name, **lag)
+        assert roles.scorer is not None
+        assert roles.store is not None
+        try:
+            assert not [r for r in roles.store.iter_labels() if r.source == "pseudo"]
+            assert roles.scorer.lag_figures()["pseudo_labels"] == 0
+        finally:
+            roles.store.close()
+
+
+def test_a_scorer_without_the_learner_does_not_self_train(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    roles = build_roles(settings, build_transport(settings, MemoryBroker()), {"scorer", "queue"})
+    assert roles.scorer is not None
+    assert roles.store is not None
+    try:
+        assert roles.scorer.self_training is None
+        assert roles.scorer.pacer is None
+    finally:
+        roles.store.close()
