@@ -77,6 +77,10 @@ class SeriesPoint(BaseModel):
     accuracy: float | None = Field(
         None, description="Recent accuracy: unbiased (random-share labels) when known, else all"
     )
+    label_free_accuracy: float | None = Field(
+        None, description="Mean calibrated confidence of recent items: accuracy without labels"
+    )
+    pseudo_labels: int | None = Field(None, description="Pseudo-labels learnt (scorer process)")
     queue_depth: int | None = Field(None, description="Tasks waiting for an annotator")
     leased: int | None = Field(None, description="Tasks out with annotators")
     lag_items: int | None = Field(None, description="Tasks admitted and not labelled yet")
@@ -199,6 +203,8 @@ def _point(time: float, metrics: Mapping[str, Any]) -> SeriesPoint:
         spent_share=share,
         labels=_int(metrics.get("labels")),
         accuracy=unbiased if unbiased is not None else _number(metrics.get("labelled_accuracy")),
+        label_free_accuracy=_number(metrics.get("label_free_accuracy")),
+        pseudo_labels=_int(metrics.get("pseudo_labels")),
         queue_depth=_int(metrics.get("queue_depth")),
         leased=_int(metrics.get("leased")),
         lag_items=_int(metrics.get("lag_items")),
@@ -217,6 +223,8 @@ def live_point(snap: Snapshot, now: float) -> SeriesPoint:
         spent_share=_number(snap.budget.get("spent")),
         labels=snap.labels_by_source.get("human", 0),
         accuracy=_number(snap.accuracy),
+        label_free_accuracy=_number(snap.lag.get("label_free_accuracy")),
+        pseudo_labels=snap.labels_by_source.get("pseudo", 0),
         queue_depth=snap.queue.depth,
         leased=snap.queue.leased,
         lag_items=snap.lag_items,

@@ -96,6 +96,7 @@ def history(api: Api) -> None:
             lag_items=4 + k,
             lag_seconds=20.0 * k,
             model_version=k,
+            **({"label_free_accuracy": accuracy + 0.05} if k >= 2 else {}),
         )
 
 
@@ -135,6 +136,8 @@ def test_an_admin_sees_the_plots_the_drifts_and_the_cost_per_point(page: Page, a
     accuracy = page.locator("#plot-accuracy")
     expect(accuracy.locator("polyline.accuracy")).to_have_attribute("data-points", "5")
     assert points(page, "plot-accuracy", "accuracy") == 5  # four snapshots and the live point
+    # the label-free estimate beside it: two snapshots kept it, and the live point
+    expect(accuracy.locator("polyline.label-free")).to_have_attribute("data-points", "3")
     expect(accuracy.locator("line.mark.drift")).to_have_count(2)
     expect(accuracy.locator("line.mark.drift.critical title")).to_contain_text("drift (critical")
     expect(accuracy.locator("text.tick.y")).to_contain_text(["50%", "100%"])

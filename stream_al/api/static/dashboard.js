@@ -194,13 +194,19 @@ function renderTiles(doc) {
 }
 
 function renderAccuracy(doc, x) {
-  const values = doc.series.map((p) => p.accuracy).filter(known);
+  const values = doc.series.flatMap((p) => [p.accuracy, p.label_free_accuracy]).filter(known);
   const low = values.length ? Math.min(...values) * 100 : 0;
   const y = valueAxis(Math.max(0, Math.floor((low - 5) / 10) * 10), 100, false);
   const drifts = doc.drifts.filter((a) => a.kind === "drift");
   drawPlot($("plot-accuracy"), {
     x, y, yLabel: "accuracy (%)", yTick: (v) => `${Number(v.toFixed(1))}%`,
-    lines: [{ cls: "accuracy", name: "accuracy", points: pointsOf(doc.series, "accuracy", 100) }],
+    lines: [
+      { cls: "accuracy", name: "accuracy", points: pointsOf(doc.series, "accuracy", 100) },
+      {
+        cls: "label-free", name: "label-free estimate",
+        points: pointsOf(doc.series, "label_free_accuracy", 100),
+      },
+    ],
     marks: drifts.map((a) => ({ cls: `drift ${a.severity}`, time: a.time, title: alertTitle(a) })),
     empty: "no accuracy estimate yet",
   });
