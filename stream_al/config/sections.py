@@ -161,6 +161,16 @@ class QueueSettings(Section):
         Share of the tasks given to two annotators, to measure their agreement
         (Cohen's kappa); a conflict holds the labels back from training until a
         third label or an admin decides.
+    diversity
+        Highest cosine similarity between two tasks of one lease of several
+        (`stream_al.queue.diversity`): a candidate closer than this to a task
+        the lease already picked waits for the next lease. 1.0 (the default)
+        turns it off; 0.9 keeps near-duplicate texts apart. Items without text
+        are never held back.
+    diversity_embedder
+        How item texts become vectors for `diversity`: ``hashing`` (word
+        n-grams, pure numpy) or ``minilm`` (sentence embeddings; needs the
+        ``text`` extra).
     """
 
     capacity: int = Field(1000, ge=1)
@@ -171,6 +181,8 @@ class QueueSettings(Section):
     max_skips: Annotated[Annotated[int, Field(ge=1)] | None, _NoneWord] = 3
     remember: int = Field(10_000, ge=0)
     overlap: float = Field(0.0, ge=0.0, le=1.0)
+    diversity: float = Field(1.0, gt=0.0, le=1.0)
+    diversity_embedder: Literal["hashing", "minilm"] = "hashing"
 
 
 class DriftSettings(Section):

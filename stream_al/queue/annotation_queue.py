@@ -23,6 +23,9 @@ Semantics, in short:
   first acknowledgement puts it back in the queue, with its original key, for
   someone else. `want` asks a live task for more labels (a third opinion).
   Who labelled a task is never offered it again.
+- **Diversity** (optional): one lease of several tasks passes over a
+  candidate too similar to a task it already picked (`stream_al.queue.diversity`);
+  the candidate stays queued for the next lease.
 - Expiry runs lazily at the start of every operation, and on `expire()`.
 - Every state change is saved to the `QueueStore` before memory changes.
 - Not thread-safe: a server calls it under one lock (all operations are fast).
@@ -55,6 +58,7 @@ from typing import Literal
 from stream_al.clock import Clock, SystemClock
 from stream_al.exceptions import ConfigError, LeaseError, QueueError
 from stream_al.priority import DecayedPriority
+from stream_al.queue.diversity import Diversity
 from stream_al.queue.state import Entry, QueueState
 from stream_al.queue.store import MemoryQueueStore, QueueStore, TaskRecord
 from stream_al.queue.task import (
@@ -102,6 +106,9 @@ class AnnotationQueue:
         How many finished item ids (and ended leases) to remember.
     overlap
         Share of the tasks to be labelled by two annotators (0 to 1).
+    diversity
+        Keeps near-duplicates out of one lease of several tasks; None (the
+        default) leases in pure priority order.
     """
 
     def __init__(
@@ -117,6 +124,7 @@ class AnnotationQueue:
         max_skips: int | None = 3,
         remember: int = 10_000,
         overlap: float = 0.0,
+        diversity: Diversity | None = None,
     ) -> None:
         _check_config(capacity, lease_ttl, item_ttl, on_full, max_skips, remember)
         if not 0.0 <= overlap <= 1.0:
@@ -131,6 +139,9 @@ class AnnotationQueue:
         self._priority = DecayedPriority(half_life, origin=self._clock.now())
         store = store if store is not None else MemoryQueueStore(remember)
         self._s = QueueState(store, self._priority, self.item_ttl, remember)
+        self.diversity = diversity
+        if diversity is not None:  # a finished task's vector is not needed again
+            self._s.on_finish.append(lambda record: diversity.forget(record.item_id))
         self._restore()
 
     # -- reading -------------------------------------------------------------------
@@ -274,7 +285,10 @@ class AnnotationQueue:
         """Lease up to `n` tasks to `annotator`, highest current priority first.
 
         Tasks the annotator skipped before are passed over (popped and pushed
-        back: O((n + s)·log N) for s such tasks at the top of the queue).
+        back: O((n + s)·log N) for s such tasks at the top of the queue). With
+        `diversity`, so are candidates too similar to a task this lease already
+        picked, among at most ``look_ahead × n`` candidates looked at (their
+        vectors computed a batch at a time).
         """
         if not annotator:
             raise QueueError("lease needs a non-empty annotator name")
@@ -283,30 +297,37 @@ class AnnotationQueue:
         now = self._clock.now()
         s = self._s
         s.sweep(now)
+        picks = self.diversity.picks(n) if self.diversity is not None and n > 1 else None
         leases: list[Lease] = []
-        aside: list[Entry] = []  # popped but not leased: pushed back at the end
+        popped: list[Entry] = []  # the ones not leased are pushed back at the end
         try:
-            while len(leases) < n and (item_id := s.index.pop_max()) is not None:
-                entry = s.entries[item_id]
-                aside.append(entry)
-                if entry.excludes(annotator):
-                    continue
-                lease = Lease(
-                    lease_id=uuid.uuid4().hex,
-                    item_id=item_id,
-                    annotator=annotator,
-                    leased_at=now,
-                    expires_at=now + self.lease_ttl,
-                    task=entry.task,
+            while len(leases) < n:
+                want = n - len(leases)
+                batch = self._pop_for(
+                    annotator, want if picks is None else picks.room(want), popped
                 )
-                s.hand_out(entry, lease, now)
-                aside.pop()
-                leases.append(lease)
+                if not batch:
+                    break
+                if picks is not None:
+                    picks.prepare([entry.task for entry in batch])
+                for entry in batch:
+                    if picks is None or picks.take(entry.task):
+                        leases.append(self._hand_out(entry, annotator, now))
         finally:
-            for entry in aside:
-                s.index.push(entry.item_id, entry.key, entry.seq)
+            for entry in popped:
+                if entry.lease is None:
+                    s.index.push(entry.item_id, entry.key, entry.seq)
+        passed = picks.passed if picks is not None else 0
         s.counts["leased"] += len(leases)
-        logger.debug("queue.lease annotator=%s asked=%d leased=%d", annotator, n, len(leases))
+        if passed:
+            s.counts["passed_similar"] += passed
+        logger.debug(
+            "queue.lease annotator=%s asked=%d leased=%d passed_similar=%d",
+            annotator,
+            n,
+            len(leases),
+            passed,
+        )
         return leases
 
     def release(self, lease_id: str, annotator: str) -> TaskState:
@@ -392,6 +413,30 @@ class AnnotationQueue:
         return self._s.sweep(self._clock.now())
 
     # -- helpers -------------------------------------------------------------------
+
+    def _pop_for(self, annotator: str, k: int, popped: list[Entry]) -> list[Entry]:
+        """Pop the next `k` queued entries `annotator` may have (all popped go to `popped`)."""
+        batch: list[Entry] = []
+        s = self._s
+        while len(batch) < k and (item_id := s.index.pop_max()) is not None:
+            entry = s.entries[item_id]
+            popped.append(entry)
+            if not entry.excludes(annotator):
+                batch.append(entry)
+        return batch
+
+    def _hand_out(self, entry: Entry, annotator: str, now: float) -> Lease:
+        """Lease the popped `entry` to `annotator` (saved first)."""
+        lease = Lease(
+            lease_id=uuid.uuid4().hex,
+            item_id=entry.item_id,
+            annotator=annotator,
+            leased_at=now,
+            expires_at=now + self.lease_ttl,
+            task=entry.task,
+        )
+        self._s.hand_out(entry, lease, now)
+        return lease
 
     def _held(self, lease_id: str, annotator: str) -> tuple[float, Entry]:
         """Sweep, then the entry under the live lease `lease_id` held by `annotator`."""

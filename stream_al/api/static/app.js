@@ -90,8 +90,9 @@ function show(task) {
   state.task = task;
   $("task-id").textContent = item.id;
   showPrediction(task);
-  $("task-text").textContent = item.text || "";
+  $("task-text").textContent = item.text || "";  // markup in the text stays text
   $("task-text").hidden = !item.text;
+  $("task-text").scrollTop = 0;  // a new text starts at its top
   const rows = Object.entries(item.features || {}).map(([name, value]) => {
     const row = document.createElement("tr");
     const head = document.createElement("th");
@@ -106,6 +107,7 @@ function show(task) {
   });
   $("features").tBodies[0].replaceChildren(...rows);
   $("features").hidden = rows.length === 0;
+  $("features").classList.toggle("compact", Boolean(item.text));  // beneath a text: small
   showClasses(task.classes);
   $("task").hidden = false;
   say(`Item ${item.id}: choose a label.`);
