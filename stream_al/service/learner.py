@@ -18,7 +18,7 @@ from stream_al.clock import Clock, SystemClock
 from stream_al.items import Item
 from stream_al.learner import Learner
 from stream_al.model.base import Model
-from stream_al.store.checkpoint import load_pickle, save_pickle
+from stream_al.store.checkpoint import load_checkpoint, save_checkpoint
 from stream_al.store.errors import LabelConflictError
 from stream_al.store.records import REVIEW_PREFIX, LabelSource
 from stream_al.transport.base import Offsets, Producer, Record, next_offsets
@@ -29,6 +29,7 @@ from stream_al.transport.errors import MalformedEventError
 if TYPE_CHECKING:
     from stream_al.drift.alerts import DriftAlert
     from stream_al.drift.monitor import DriftMonitor
+    from stream_al.features.base import TextEmbedder
     from stream_al.store.base import Store
 
 __all__ = ["ItemLookup", "LearnerService", "LearnerTopics", "load_model_version"]
@@ -167,7 +168,7 @@ class LearnerService:
             "labelled_accuracy": self.learner.labelled.accuracy,
             "unbiased_accuracy": self.learner.unbiased.accuracy,
         }
-        digest = save_pickle(self.store, self.name, version, self.model, {"metrics": metrics})
+        digest = save_checkpoint(self.store, self.name, version, self.model, {"metrics": metrics})
         doc = {
             "name": self.name,
             "version": version,
@@ -235,9 +236,14 @@ class LearnerService:
             react(alert)
 
 
-def load_model_version(store: Store, name: str, version: str | None = None) -> tuple[Any, str]:
-    """The model checkpoint `version` of `name` (the latest when None) and its version."""
-    model, metadata = load_pickle(store, name, version)
+def load_model_version(
+    store: Store, name: str, version: str | None = None, embedder: TextEmbedder | None = None
+) -> tuple[Any, str]:
+    """The model checkpoint `version` of `name` (the latest when None) and its version.
+
+    A torch model trained on text embeddings needs the same `embedder` back.
+    """
+    model, metadata = load_checkpoint(store, name, version, embedder)
     return model, str(metadata.get("version", version or "latest"))
 
 

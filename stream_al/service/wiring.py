@@ -26,6 +26,7 @@ from stream_al.budget import Budget
 from stream_al.clock import SystemClock
 from stream_al.config import Settings
 from stream_al.drift.monitor import DriftMonitor
+from stream_al.exceptions import ModelError
 from stream_al.features import make_embedder
 from stream_al.model import make_model
 from stream_al.model.base import Model
@@ -316,9 +317,10 @@ def _hot_swap(scorer: Scorer, store: Store) -> Callable[[list[Record]], None]:
         version = str(doc["version"])
         if version == scorer.model_version:
             return
+        embedder = getattr(scorer.model, "embedder", None)  # a torch model's text embedder
         try:
-            model, _ = load_model_version(store, str(doc["name"]), version)
-        except StoreError as exc:  # e.g. a checkpoint written to another store file
+            model, _ = load_model_version(store, str(doc["name"]), version, embedder)
+        except (StoreError, ModelError) as exc:  # e.g. a checkpoint of another store file
             logger.warning("model not swapped version=%s reason=%s", version, exc)
             return
         scorer.swap_model(model, version)

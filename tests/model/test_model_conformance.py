@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
 from stream_al.exceptions import ConfigError, ModelError
 from stream_al.items import Item
 from stream_al.model import MODELS, CommitteeModel, Model, RiverModel, make_model
+
+
+def _torch_missing() -> bool:
+    try:
+        importlib.import_module("torch")
+    except ImportError:
+        return True
+    return False
+
+
+#: Every model, the torch ones skipped when the torch extra is not installed.
+MODEL_NAMES = [
+    pytest.param(
+        name,
+        marks=pytest.mark.skipif(
+            name.startswith("torch_") and _torch_missing(), reason="torch extra not installed"
+        ),
+    )
+    for name in MODELS
+]
 
 
 def _items(n: int, seed: int = 0) -> list[tuple[Item, str]]:
@@ -25,7 +47,7 @@ def _items(n: int, seed: int = 0) -> list[tuple[Item, str]]:
     return out
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", MODEL_NAMES)
 def test_probabilities_are_well_formed_and_learning_helps(name: str) -> None:
     model = make_model(name, classes=["neg", "pos"], seed=1)
     assert isinstance(model, Model)
@@ -45,7 +67,7 @@ def test_probabilities_are_well_formed_and_learning_helps(name: str) -> None:
     assert accuracy > 0.75, accuracy
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", MODEL_NAMES)
 def test_predicting_does_not_change_the_model(name: str) -> None:
     model = make_model(name, classes=["neg", "pos"], seed=1)
     data = _items(200)

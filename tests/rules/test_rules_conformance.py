@@ -13,7 +13,13 @@ from stream_al.items import Item
 from stream_al.rules import RULES, Decision, make_rule
 from stream_al.strategies.base import Scored
 
-SINGLE_MODEL_RULES = [name for name in RULES if name != "committee"]
+
+def _needs_members(name: str) -> bool:
+    """Whether the rule's strategy scores per-member probabilities (committee, bald, ...)."""
+    return make_rule(name, 0.05).strategy.needs_members
+
+
+SINGLE_MODEL_RULES = [name for name in RULES if not _needs_members(name)]
 
 
 def _stream(n: int, seed: int = 0, members: bool = False) -> Scored:
@@ -35,14 +41,14 @@ def _stream(n: int, seed: int = 0, members: bool = False) -> Scored:
 
 def _run(name: str, budget: float, n: int = 20_000, seed: int = 0) -> list[Decision]:
     rule = make_rule(name, budget, seed=seed)
-    return list(rule.decide(_stream(n, members=name == "committee")))
+    return list(rule.decide(_stream(n, members=_needs_members(name))))
 
 
 @pytest.mark.parametrize("name", list(RULES))
 @pytest.mark.parametrize("budget", [0.01, 0.05, 0.2])
 def test_never_spends_beyond_the_budget(name: str, budget: float) -> None:
     rule = make_rule(name, budget, seed=3)
-    decisions = list(rule.decide(_stream(20_000, members=name == "committee")))
+    decisions = list(rule.decide(_stream(20_000, members=_needs_members(name))))
     spent = sum(d.query for d in decisions)
     assert spent == rule.budget.spent
     assert spent <= rule.budget.burst + budget * len(decisions)

@@ -16,6 +16,11 @@ STATES = ["querying", "plateau", "capped"]
 CAP = 25
 
 
+def _needs_members(name: str) -> bool:
+    """Whether the rule's strategy scores per-member probabilities (committee, bald, ...)."""
+    return make_rule(name, 0.05).strategy.needs_members
+
+
 def _stream(n: int, members: bool, seed: int = 0) -> Scored:
     rng = np.random.default_rng(seed)
     p = np.concatenate([rng.beta(2, 2, n // 2) * 0.5 + 0.5, rng.beta(8, 1, n - n // 2)])
@@ -42,7 +47,7 @@ def _run(
     name: str, state: str, n: int = 6000, seed: int = 0
 ) -> tuple[PausableRule, list[Decision]]:
     rule = _rule(name, state, seed=seed)
-    return rule, list(rule.decide(_stream(n, members=name == "committee")))
+    return rule, list(rule.decide(_stream(n, members=_needs_members(name))))
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -70,7 +75,7 @@ def test_is_deterministic_and_explains_itself(name: str, state: str) -> None:
 @pytest.mark.parametrize("name", list(RULES))
 def test_while_querying_it_decides_as_the_wrapped_rule(name: str) -> None:
     _, wrapped = _run(name, "querying", n=3000)
-    bare = make_rule(name, 0.05, seed=0).decide(_stream(3000, members=name == "committee"))
+    bare = make_rule(name, 0.05, seed=0).decide(_stream(3000, members=_needs_members(name)))
 
     def what(d: Decision) -> tuple[bool, str, bool, float]:
         return d.query, d.reason, d.random, d.score

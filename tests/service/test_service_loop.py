@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from stream_al.clock import FakeClock
@@ -28,7 +29,9 @@ LEARNER_TOPICS = LearnerTopics("sal.models", "sal.alerts", "sal.dlq")
 class Loop:
     """Scorer, local queue and learner wired as `stream-al run` wires them."""
 
-    def __init__(self, db: Path, broker: MemoryBroker, budget: float = 0.05) -> None:
+    def __init__(
+        self, db: Path, broker: MemoryBroker, budget: float = 0.05, model_name: str = "logreg"
+    ) -> None:
         self.broker = broker
         self.clock = FakeClock(1_000.0)
         self.store = open_store(db)
@@ -40,7 +43,7 @@ class Loop:
             clock=self.clock,
             store=self.store.queue_store(),
         )
-        model = make_model("logreg", classes=["False", "True"])
+        model = make_model(model_name, classes=["False", "True"])
         self.scorer = Scorer(
             model,
             make_rule("auto", budget, seed=1),
@@ -113,6 +116,29 @@ def test_items_reach_the_queue_labels_flow_back_and_the_model_version_advances(
     assert loop.learner.learner.labelled.accuracy > 0.6
     model, _ = load_model_version(loop.store, "default")
     assert model.n_learned == versions[-1]["metrics"]["labels"] > learned - 20
+
+
+def test_a_torch_model_is_checkpointed_as_tensors_and_loads_back_the_same(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("torch")
+    broker = MemoryBroker()
+    truth = _produce(broker, 1500)
+    loop = Loop(tmp_path / "s.db", broker, model_name="torch_mlp")
+    while loop.pump():
+        loop.clock.advance(5)
+        loop.annotate(truth)
+        loop.learn()
+    version = loop.learner.checkpoint()
+    _, metadata = loop.store.load_model("default", version)
+    assert metadata["format"] == "torch_state_dict"  # never a pickle
+    model, loaded = load_model_version(loop.store, "default", version)
+    assert loaded == version
+    items = [e.item for e in open_stream("synth:sea?n=50", seed=9)]
+    assert np.array_equal(
+        model.predict_proba_many(items), loop.learner.model.predict_proba_many(items)
+    )
+    assert model.n_learned == loop.learner.learner.labelled.n > 50
 
 
 def test_malformed_events_are_dead_lettered_and_processing_goes_on(tmp_path: Path) -> None:
