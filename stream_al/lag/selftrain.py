@@ -14,9 +14,12 @@ predictions, with four guards against teaching itself its own mistakes:
    Zou et al., ECCV 2018).
 3. **Lower weight, capped rate.** Pseudo-labels are learnt with `weight`
    (below a human label's 1) and at most `max_rate` per item of the stream.
-4. **Off after a drift.** A drift alarm of the configured severities switches
-   self-training off for `drift_pause` items and forgets the calibration,
-   since the old reliability no longer holds.
+4. **Off after a drift.** A drift alarm switches self-training off for
+   `drift_pause` items and forgets the calibration, since the old
+   reliability no longer holds. By default any alarm counts, label-free
+   warnings included: while labels lag, the label-free detectors are the only
+   ones that see a change in time (a labelled detector hears of it a whole
+   lag later).
 
 It only runs while the lag (items since the newest human-labelled item) is at
 least `min_lag`. Pseudo-labels never feed accuracy estimates or drift
@@ -92,7 +95,7 @@ class SelfTraining:
         drift_pause: int = 1000,
         window: int = 1000,
         min_support: int = 20,
-        pause_on: Sequence[str] = ("critical",),
+        pause_on: Sequence[str] = ("warning", "critical"),
     ) -> None:
         if not 0.5 <= precision < 1.0:
             raise ConfigError(f"self-training precision must be in [0.5, 1), got {precision}")

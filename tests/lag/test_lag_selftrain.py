@@ -74,17 +74,23 @@ def _alert(severity: str, position: int) -> DriftAlert:
     )
 
 
-def test_a_critical_drift_pauses_and_forgets_a_warning_does_not() -> None:
+def test_a_drift_alarm_pauses_and_forgets() -> None:
     st = _trained(max_rate=1.0, drift_pause=1000)
-    warning = _alert("warning", 10)
-    st.on_drift(10, warning)
     assert st.select(20, lag=500, proba=_sure(4), classes=CLASSES)
-    critical = _alert("critical", 100)
-    st.on_drift(100, critical)
+    st.on_drift(100, _alert("warning", 100))  # a label-free warning counts by default
     assert st.paused(500)
     assert st.select(500, lag=500, proba=_sure(4), classes=CLASSES) == []
     assert len(st.calibrator) == 0  # the old reliability is gone: labels must rebuild it
     assert st.select(1200, lag=500, proba=_sure(4), classes=CLASSES) == []
+
+
+def test_only_the_chosen_severities_pause() -> None:
+    st = _trained(max_rate=1.0, drift_pause=1000, pause_on=("critical",))
+    st.on_drift(10, _alert("warning", 10))
+    assert not st.paused(20)
+    assert st.select(20, lag=500, proba=_sure(4), classes=CLASSES)
+    st.on_drift(100, _alert("critical", 100))
+    assert st.paused(500)
 
 
 @pytest.mark.parametrize(
