@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from stream_al.budget import Budget
 from stream_al.clock import SystemClock
 from stream_al.config import Settings
 from stream_al.drift.monitor import DriftMonitor
@@ -33,6 +32,7 @@ from stream_al.model.base import Model
 from stream_al.queue import AnnotationQueue
 from stream_al.queue.diversity import Diversity, text_vectors
 from stream_al.rules import make_rule
+from stream_al.service.fallback import LagFallback, calibrate_scorer
 from stream_al.service.learner import (
     LearnerService,
     LearnerTopics,
@@ -223,7 +223,7 @@ def _scorer(settings: Settings, model: Model, roles: Roles, with_learner: bool) 
             cooldown_items=drift.cooldown_items,
         )
     rule = make_rule(settings.strategy.name, settings.strategy.budget, seed=settings.strategy.seed)
-    fallback = _LagFallback(settings, roles, rule.budget, with_learner)
+    fallback = LagFallback(settings.lag, roles, rule.budget, with_learner)
     return Scorer(
         model,
         rule,
@@ -239,35 +239,6 @@ def _scorer(settings: Settings, model: Model, roles: Roles, with_learner: bool) 
         pacer=fallback.pacer,
         labels_seen=fallback.labels_seen,
     )
-
-
-class _LagFallback:
-    """The scorer's self-training and budget pacing (``[lag]``), when the roles allow them.
-
-    Both need the learner in this process (its labels calibrate the scorer and
-    measure the annotators' throughput), and self-training also the queue (its
-    oldest waiting task is the lag).
-    """
-
-    def __init__(self, settings: Settings, roles: Roles, budget: Budget, together: bool) -> None:
-        self.roles = roles
-        self.self_training = settings.lag.self_training() if together else None
-        if self.self_training is not None and roles.queue is None:
-            self.self_training = None
-        self.pacer = settings.lag.pacer(budget) if together else None
-        if not together and (settings.lag.self_training_enabled or settings.lag.pace_budget):
-            logger.info("lag fallback off: self-training and pacing need the learner in process")
-
-    def lag(self) -> float:
-        """Seconds the oldest task waiting for a label has waited (0 when none waits)."""
-        queue = self.roles.queue
-        oldest = queue.oldest_arrival() if queue is not None else None
-        return 0.0 if oldest is None else max(0.0, SystemClock().now() - oldest)
-
-    def labels_seen(self) -> int:
-        """Human labels the learner of this process has learned."""
-        learner = self.roles.learner
-        return learner.learner.labelled.n if learner is not None else 0
 
 
 def _learner(settings: Settings, model: Model, roles: Roles) -> LearnerService:
@@ -287,24 +258,10 @@ def _learner(settings: Settings, model: Model, roles: Roles) -> LearnerService:
     )
     if roles.scorer is not None:  # one process: a confirmed drift boosts the scorer's rule
         learner.on_alert.append(roles.scorer.rule.on_drift)
-        _calibrate_scorer(learner, roles.scorer)
+        calibrate_scorer(learner, roles.scorer)
     if roles.queue is not None and roles.scorer is not None:  # ... and re-ranks the queue
         learner.on_alert.append(rescore_on_drift(roles.queue, model, roles.scorer.rule.strategy))
     return learner
-
-
-def _calibrate_scorer(learner: LearnerService, scorer: Scorer) -> None:
-    """Each label the learner tests calibrates the scorer's confidence; its drifts pause
-    self-training."""
-    st = scorer.self_training
-    if st is None:
-        calibrator = scorer.label_free.calibrator
-        learner.learner.on_test = lambda confidence, correct, _: calibrator.update(
-            confidence, correct
-        )
-        return
-    learner.learner.on_test = st.on_label
-    learner.on_alert.append(lambda alert: st.on_drift(scorer.position, alert))
 
 
 def _hot_swap(scorer: Scorer, store: Store) -> Callable[[list[Record]], None]:

@@ -58,6 +58,10 @@ def test_a_snapshot_has_the_queue_lag_and_the_budget_share(tmp_path: Path) -> No
         assert snap["spent_share"] == pytest.approx(budget.spent / budget.seen)
         for key in ("time", "labels", "labelled_accuracy", "unbiased_labels", "model_version"):
             assert key in snap  # the keys saved before stay
+        assert snap["admission_rate"] == pytest.approx(budget.recent_rate)
+        assert snap["pseudo_labels"] == 0  # nothing waited long enough for self-training
+        assert 0.0 <= snap["label_free_accuracy"] <= 1.0
+        assert snap["labeling_rate"] is not None  # paced: the learner is in this process
     finally:
         roles.store.close()
 
