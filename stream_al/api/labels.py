@@ -100,6 +100,7 @@ def submit_labels(
                     service.queue.ack(entry.lease.lease_id, who.name)
     except LabelConflictError as error:
         raise ConflictError("label_conflict", str(error)) from error
+    service.record_lag([e.lease.task for e in entries if e.status == "accepted" and e.lease], now)
     _publish(service, who, entries)  # 3
     accepted = sum(entry.status == "accepted" for entry in entries)
     logger.info(

@@ -53,6 +53,11 @@ class ServiceCollector(Collector):
         )
         yield _gauge("stream_al_accuracy_estimate", "Model accuracy estimate", snap.accuracy)
         yield _gauge(
+            "stream_al_label_lag_median_seconds",
+            "Median seconds from admission to label (last 100 labels)",
+            _finite(snap.label_lag_median_seconds),
+        )
+        yield _gauge(
             "stream_al_accuracy_label_free",
             "Mean calibrated confidence of recent items (accuracy estimated without labels)",
             snap.lag.get("label_free_accuracy"),
@@ -84,6 +89,10 @@ def _counter(name: str, doc: str, value: float | None) -> Metric:
     if value is not None:
         family.add_metric([], value)
     return family
+
+
+def _finite(value: float) -> float | None:
+    return None if value != value else value
 
 
 def _gauge(name: str, doc: str, value: float | None) -> Metric:

@@ -127,6 +127,12 @@ class StatsOut(BaseModel):
     capacity: int
     label_lag_items: int = Field(description="Tasks admitted and not labelled yet")
     label_lag_seconds: float = Field(description="Age of the oldest of them (0: none)")
+    label_lag_median_seconds: float | None = Field(
+        None, description="Median seconds from admission to label, last 100 labels given"
+    )
+    label_lag_median_items: float | None = Field(
+        None, description="Median items scored from admission to label, last 100 labels"
+    )
     labels_total: int = Field(description="Labels from annotators and reviews (no pseudo-labels)")
     pseudo_labels: int = Field(0, description="The model's own confident guesses it learnt")
     budget_spent: float | None = Field(description="Share of scored items sent to annotators")

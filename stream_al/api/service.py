@@ -31,11 +31,12 @@ from stream_al.api.schemas import (
     TaskStateOut,
 )
 from stream_al.api.tallies import DriftWatch, LabelTally
-from stream_al.api.tasks import held_lease, task_out
+from stream_al.api.tasks import held_lease, payload_of, task_out
 from stream_al.clock import Clock, SystemClock
 from stream_al.config.sections import ApiSettings
 from stream_al.items import Label
-from stream_al.queue import AnnotationQueue, QueueStats
+from stream_al.lag.tracker import LagTracker
+from stream_al.queue import AnnotationQueue, QueueStats, Task
 from stream_al.store.base import Store
 from stream_al.transport.base import Producer
 
@@ -46,6 +47,11 @@ logger = logging.getLogger(__name__)
 
 def _unknown() -> None:
     return None
+
+
+def _known(value: float) -> float | None:
+    """`value`, or None for nan (JSON has no nan)."""
+    return None if value != value else value
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,9 @@ class Snapshot:
     budget: Mapping[str, float] = field(default_factory=dict)
     accuracy: float | None = None
     lag: Mapping[str, float | None] = field(default_factory=dict)
+    #: Median admission-to-label lag of the last 100 labels given here (nan: none yet).
+    label_lag_median_seconds: float = float("nan")
+    label_lag_median_items: float = float("nan")
 
 
 class AnnotationService:
@@ -129,6 +138,8 @@ class AnnotationService:
         self.settings = settings or ApiSettings()
         self.probes = probes or Probes()
         self.tally = LabelTally(store)
+        #: Admission-to-label lag of the labels given here (seconds; items when known).
+        self.label_lag = LagTracker(window=100)
         self.drifts = DriftWatch(store)
         self.reviews = Reviews(
             store,
@@ -190,6 +201,8 @@ class AnnotationService:
             capacity=snap.queue.capacity,
             label_lag_items=snap.lag_items,
             label_lag_seconds=snap.lag_seconds,
+            label_lag_median_seconds=_known(snap.label_lag_median_seconds),
+            label_lag_median_items=_known(snap.label_lag_median_items),
             labels_total=sum(n for s, n in snap.labels_by_source.items() if s != "pseudo"),
             pseudo_labels=snap.labels_by_source.get("pseudo", 0),
             budget_spent=snap.budget.get("spent"),
@@ -201,6 +214,18 @@ class AnnotationService:
             last_drift=snap.last_drift,
             annotator=AnnotatorOut(name=who.name, labels=mine),
         )
+
+    def record_lag(self, tasks: Sequence[Task], now: float) -> None:
+        """The admission-to-label lag of freshly labelled `tasks`: seconds, and items
+        when the scorer noted its position in the payload and the budget tells the
+        current one."""
+        seen = (self.probes.budget() or {}).get("seen")
+        for task in tasks:
+            position = payload_of(task).get("position")
+            items = None
+            if seen is not None and isinstance(position, int | float) and seen >= position:
+                items = int(seen - position)
+            self.label_lag.add(max(0.0, now - task.arrival), items)
 
     def snapshot(self) -> Snapshot:
         """Every figure the API reports, read now."""
@@ -219,6 +244,8 @@ class AnnotationService:
                 budget=self.probes.budget() or {},
                 accuracy=self.probes.accuracy(),
                 lag=self.probes.lag() or {},
+                label_lag_median_seconds=self.label_lag.recent_median(),
+                label_lag_median_items=self.label_lag.recent_median(items=True),
             )
 
     def quality(self) -> QualityOut:

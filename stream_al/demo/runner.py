@@ -32,7 +32,6 @@ from stream_al.clock import FakeClock
 from stream_al.datasets import open_stream
 from stream_al.demo.annotators import AnnotatorPool, Payload
 from stream_al.demo.config import ACCURACY_WINDOW, LAG_WINDOW, UNBIASED_WINDOW, DemoConfig
-from stream_al.demo.lag import LagTracker
 from stream_al.demo.status import DemoStatus
 from stream_al.demo.summary import summarise
 from stream_al.drift.alerts import DriftAlert
@@ -40,6 +39,7 @@ from stream_al.drift.monitor import DriftMonitor
 from stream_al.evaluation.metrics import PrequentialMetrics
 from stream_al.evaluation.timeline import Timeline
 from stream_al.items import Example, Label
+from stream_al.lag.tracker import LagTracker
 from stream_al.learner import Learner
 from stream_al.model import CommitteeModel, make_model
 from stream_al.queue import AnnotationQueue, Task

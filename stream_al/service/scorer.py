@@ -372,6 +372,7 @@ class Scorer:
             "confidence": float(proba[best]) if best >= 0 else None,
             "random": d.random,
             "model_version": self.model_version,
+            "position": self.position,  # items scored when it was admitted: its lag in items
         }
         # random-share items jump the queue: their labels are the unbiased estimate
         score = 1.0 if d.random else max(d.score, 1e-6)

@@ -44,6 +44,7 @@ def scorer_payload(item: Item, classes: tuple[Any, ...] = CLASSES) -> dict[str, 
         "confidence": 0.6,
         "random": False,
         "model_version": "3",
+        "position": 960,  # items scored at admission; the budget probe says 1,000 now
     }
 
 

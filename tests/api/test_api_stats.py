@@ -57,6 +57,8 @@ def test_stats_tell_queue_lag_budget_accuracy_and_last_drift(api: Api) -> None:
         "capacity": 50,
         "label_lag_items": 2,
         "label_lag_seconds": 42.0,  # the second task waits since the start
+        "label_lag_median_seconds": 30.0,  # the one label came 30 s after its admission
+        "label_lag_median_items": 40.0,  # ... and 1,000 - 960 items later
         "labels_total": 1,
         "pseudo_labels": 1,
         "budget_spent": 0.04,
