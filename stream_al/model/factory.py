@@ -40,8 +40,8 @@ __all__ = ["MODELS", "make_model"]
 
 def _logreg(n_classes: int, seed: int, text: bool = False) -> base.Classifier:
     # TF-IDF vectors have small, sparse components: a larger step learns from
-    # a few hundred labels (SMS spam: kappa 0.75 at a 5% budget against 0.05
-    # with the numeric default).
+    # a few hundred labels (SMS spam, `auto` at a 5% budget, seeds 0-2: mean
+    # kappa 0.69 with step 0.5 against 0.50 with the numeric default 0.05).
     lr = linear_model.LogisticRegression(optimizer=optim.SGD(0.5 if text else 0.05), l2=1e-4)
     if n_classes > 2:
         return multiclass.OneVsRestClassifier(lr)
