@@ -68,11 +68,12 @@ def simulate(
     ] = None,
     fallback: Annotated[
         bool,
-        typer.Option(
-            help="Lag fallback: fresh-first queue, budget fitted to the annotators, "
-            "self-training on confident pseudo-labels"
-        ),
+        typer.Option(help="Lag fallback: fresh-first queue, budget fitted to the annotators"),
     ] = True,
+    self_training: Annotated[
+        bool,
+        typer.Option(help="With the fallback, also learn confident pseudo-labels while labels lag"),
+    ] = False,
     queue_size: Annotated[
         int, typer.Option(min=1, help="Annotation queue capacity with --capacity")
     ] = 500,
@@ -108,7 +109,7 @@ def simulate(
         drift=drift,
         limit=limit,
         progress=err if err.is_terminal else None,
-        lag=LagOptions(capacity, fallback, queue_size, half_life, item_ttl),
+        lag=LagOptions(capacity, fallback, queue_size, half_life, item_ttl, self_training),
         warmup=warmup,
     )
     doc = result.to_dict()

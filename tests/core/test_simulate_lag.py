@@ -36,7 +36,7 @@ def _run(delay: int, lag: LagOptions, drift: bool = True, source: str = STREAM) 
 
 
 def test_capacity_bounds_the_labels_and_pseudo_labels_are_counted_apart() -> None:
-    result = _run(2000, LagOptions(capacity=0.025), drift=False)
+    result = _run(2000, LagOptions(capacity=0.025, self_training=True), drift=False)
     doc = result.to_dict()
     assert doc["labels"] <= 0.025 * doc["items"] + 1
     assert doc["queried"] > doc["labels"]  # the rule asked for more than they could do
@@ -53,7 +53,7 @@ def test_capacity_bounds_the_labels_and_pseudo_labels_are_counted_apart() -> Non
 
 def test_the_fallback_keeps_labels_fresh_when_annotators_fall_behind() -> None:
     longer = "synth:hyperplane?n=40000"  # the backlog grows with the stream
-    with_fallback = _run(0, LagOptions(capacity=0.025), source=longer)
+    with_fallback = _run(0, LagOptions(capacity=0.025, self_training=True), source=longer)
     without = _run(0, LagOptions(capacity=0.025, fallback=False), source=longer)
     assert without.to_dict()["pseudo_labels"] == 0
     # the plain queue serves a backlog of old tasks; the fresh-first one recent ones
@@ -62,8 +62,8 @@ def test_the_fallback_keeps_labels_fresh_when_annotators_fall_behind() -> None:
 
 
 def test_a_drift_alarm_keeps_self_training_off_for_a_while() -> None:
-    quiet = _run(2000, LagOptions(capacity=0.025), drift=False).to_dict()
-    watched = _run(2000, LagOptions(capacity=0.025)).to_dict()
+    quiet = _run(2000, LagOptions(capacity=0.025, self_training=True), drift=False).to_dict()
+    watched = _run(2000, LagOptions(capacity=0.025, self_training=True)).to_dict()
     assert watched["drifts"]
     assert watched["pseudo_labels"] < quiet["pseudo_labels"]
 
@@ -78,14 +78,15 @@ def test_no_self_training_while_labels_keep_up() -> None:
 
 _SIMULATE = (sys.executable, "-m", "stream_al", "simulate", "--data", STREAM)
 _LAGGING = ("--label-delay", "2000", "--capacity", "0.025", "--warmup", "2000", "--drift", "none")
+_ARMS = {"--fallback": ("--fallback", "--self-training"), "--no-fallback": ("--no-fallback",)}
 
 
 def test_the_cli_takes_capacity_and_fallback_and_reports_pseudo_labels(tmp_path: Path) -> None:
     docs = {}
-    for flag in ("--fallback", "--no-fallback"):
+    for flag, flags in _ARMS.items():
         out = tmp_path / f"{flag}.json"
         proc = subprocess.run(
-            [*_SIMULATE, *_LAGGING, flag, "--json", str(out)],
+            [*_SIMULATE, *_LAGGING, *flags, "--json", str(out)],
             capture_output=True,
             text=True,
             timeout=120,

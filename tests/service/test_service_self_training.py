@@ -23,7 +23,7 @@ def _settings(tmp_path: Path, **lag: Any) -> Settings:
         model={"classes": open_stream(STREAM).info.classes},
         strategy={"budget": 0.1},
         api={"enabled": False},
-        lag={"min_lag_s": 0.0, **lag},
+        lag={"self_training_enabled": True, "min_lag_s": 0.0, **lag},
     )
 
 
