@@ -16,10 +16,11 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	touch $@
 
 # torch is optional: installed from a local wheel when the machine carries one (--no-index never
-# reaches for the registry's multi-gigabyte CUDA builds); without it the torch and embedding tests skip.
+# reaches for the registry's multi-gigabyte CUDA builds; --no-deps because torch's own small
+# dependencies come from the registry in the next step); without it the torch and embedding tests skip.
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	@if $(BIN)/python -m pip install --quiet --no-index "torch==2.13.0"; then \
+	@if $(BIN)/python -m pip install --quiet --no-index --no-deps "torch==2.13.0"; then \
 		$(BIN)/python -m pip install --quiet -e ".[test,text]"; \
 	else \
 		echo "no local torch 2.13.0 wheel: the torch and embedding tests will skip"; \
