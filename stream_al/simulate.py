@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from river import stats
 
 from stream_al.evaluation.metrics import PrequentialMetrics
 from stream_al.evaluation.timeline import Timeline
@@ -121,11 +122,17 @@ def simulate(
         (``accuracy_after_warmup``): with labels `label_delay` items late,
         the first items are predicted before any label could arrive.
     """
-    run = _Run(model, rule, monitor, label_delay, timeline)
-    run.annotators, run.pacer, run.warmup = annotators, pacer, warmup
-    if self_training is not None:
-        run.self_training = self_training
-        run.calibrator = run.label_free.calibrator = self_training.calibrator
+    run = _Run(
+        model,
+        rule,
+        monitor,
+        label_delay,
+        timeline,
+        annotators=annotators,
+        self_training=self_training,
+        pacer=pacer,
+        warmup=warmup,
+    )
     run.play(iter(examples), chunk or int(getattr(model, "preferred_chunk", 8)), on_progress)
     labels = annotators.labelled if annotators is not None else rule.budget.spent
     items = run.position
@@ -160,6 +167,11 @@ class _Run:
         monitor: DriftMonitor | None,
         label_delay: int,
         timeline: Timeline | None,
+        *,
+        annotators: LimitedAnnotators | None = None,
+        self_training: SelfTraining | None = None,
+        pacer: ThroughputPacer | None = None,
+        warmup: int = 0,
     ) -> None:
         self.model = model
         self.rule = rule
@@ -170,17 +182,20 @@ class _Run:
             model if isinstance(model, CommitteeModel) and rule.strategy.needs_members else None
         )
         self.metrics = PrequentialMetrics()
-        self.warmup = 0
+        self.warmup = warmup
         self.after_warmup = PrequentialMetrics()
         self.delay = LabelDelay(label_delay)
         self.alerts: list[dict[str, Any]] = []
         self.random_labels = 0
         self.position = 0
         self.seconds = 0.0
-        self.annotators: LimitedAnnotators | None = None
-        self.pacer: ThroughputPacer | None = None
-        self.self_training: SelfTraining | None = None
-        self.calibrator = ConfidenceCalibrator()
+        self.annotators = annotators
+        self.pacer = pacer
+        self.self_training = self_training
+        # self-training and the label-free estimate judge confidence by one calibration
+        self.calibrator = (
+            self_training.calibrator if self_training is not None else ConfidenceCalibrator()
+        )
         self.label_free = LabelFreeAccuracy(self.calibrator)
         self.checks = _EstimateErrors()
         self.newest_labelled = -1  # position of the newest item whose label was learnt
@@ -355,20 +370,20 @@ class _EstimateErrors:
 
     def __init__(self) -> None:
         self.n = 0
-        self._label_free: list[float] = []
-        self._unbiased: list[float] = []
+        self._label_free = stats.Mean()
+        self._unbiased = stats.Mean()
 
     def add(self, truth: float, label_free: float | None, learner: Learner) -> None:
         self.n += 1
         if label_free is not None:
-            self._label_free.append(abs(label_free - truth))
+            self._label_free.update(abs(label_free - truth))
         if learner.unbiased.n:
-            self._unbiased.append(abs(learner.unbiased.window_accuracy - truth))
+            self._unbiased.update(abs(learner.unbiased.window_accuracy - truth))
 
     @property
     def label_free_mae(self) -> float | None:
-        return float(np.mean(self._label_free)) if self._label_free else None
+        return self._label_free.get() if self._label_free.n else None
 
     @property
     def unbiased_mae(self) -> float | None:
-        return float(np.mean(self._unbiased)) if self._unbiased else None
+        return self._unbiased.get() if self._unbiased.n else None
