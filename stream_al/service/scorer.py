@@ -21,8 +21,6 @@ from stream_al.clock import Clock, SystemClock
 from stream_al.items import Item, Label
 from stream_al.lag.calibration import ConfidenceCalibrator
 from stream_al.lag.estimate import LabelFreeAccuracy
-from stream_al.lag.selftrain import SelfTraining
-from stream_al.lag.throughput import ThroughputPacer
 from stream_al.model.base import Model
 from stream_al.queue import AnnotationQueue, Task
 from stream_al.rules.base import Decision, DecisionRule
@@ -37,6 +35,9 @@ from stream_al.transport.errors import MalformedEventError
 if TYPE_CHECKING:
     from stream_al.drift.alerts import DriftAlert
     from stream_al.drift.monitor import DriftMonitor
+    from stream_al.lag.selftrain import SelfTraining
+    from stream_al.lag.throughput import ThroughputPacer
+    from stream_al.service.fallback import LagFallback
     from stream_al.store.base import Store
 
 __all__ = ["BatchReport", "CandidateSink", "QueueSink", "Scorer", "ScorerTopics", "TopicSink"]
@@ -149,16 +150,10 @@ class Scorer:
         Label-free drift monitor on every item's uncertainty (optional).
     publish_predictions
         Whether to publish a prediction for every item.
-    self_training
-        Learn from confident pseudo-labels while labels lag (the model must
-        be the learner's, in this process).
-    lag
-        The current labeling lag in seconds (the oldest waiting task's age),
-        for `self_training`.
-    pacer
-        Fits the budget to the annotators' throughput, measured with `labels_seen`.
-    labels_seen
-        Human labels learned so far (for `pacer`).
+    fallback
+        What to do while labels lag: self-training on confident pseudo-labels
+        (the model must be the learner's, in this process) and a budget paced
+        to the annotators' throughput; none by default.
     """
 
     def __init__(
@@ -175,10 +170,7 @@ class Scorer:
         monitor: DriftMonitor | None = None,
         model_version: str = "0",
         publish_predictions: bool = True,
-        self_training: SelfTraining | None = None,
-        lag: Callable[[], float] | None = None,
-        pacer: ThroughputPacer | None = None,
-        labels_seen: Callable[[], int] | None = None,
+        fallback: LagFallback | None = None,
     ) -> None:
         self.model = model
         self.rule = rule
@@ -191,12 +183,10 @@ class Scorer:
         self.monitor = monitor
         self.model_version = model_version
         self.publish_predictions = publish_predictions
-        self.self_training = self_training
-        self.lag = lag
-        self.pacer = pacer
-        self.labels_seen = labels_seen
-        self._labels_before = labels_seen() if labels_seen is not None else 0
-        calibrator = self_training.calibrator if self_training else ConfidenceCalibrator()
+        self.fallback = fallback
+        self._labels_before = fallback.labels_seen() if fallback is not None else 0
+        st = self.self_training
+        calibrator = st.calibrator if st is not None else ConfidenceCalibrator()
         #: Mean calibrated confidence of recent items: accuracy estimated without labels.
         self.label_free = LabelFreeAccuracy(calibrator)
         self.position = 0
@@ -301,6 +291,16 @@ class Scorer:
             self.sink.offer(chosen)
         return chosen, rows, self._self_train(items, proba, classes, start)
 
+    @property
+    def self_training(self) -> SelfTraining | None:
+        """Self-training on confident pseudo-labels, when the fallback has it."""
+        return self.fallback.self_training if self.fallback is not None else None
+
+    @property
+    def pacer(self) -> ThroughputPacer | None:
+        """The budget's pacer, when the fallback has one."""
+        return self.fallback.pacer if self.fallback is not None else None
+
     def lag_figures(self) -> dict[str, float | None]:
         """Admission and labeling rates, label-free accuracy, pseudo-labels learnt."""
         st, pacer = self.self_training, self.pacer
@@ -313,10 +313,10 @@ class Scorer:
 
     def _pace(self, items: int) -> None:
         """Tell the pacer how many human labels came in while `items` more arrived."""
-        if self.pacer is None or self.labels_seen is None:
+        if self.fallback is None or self.fallback.pacer is None:
             return
-        seen = self.labels_seen()
-        self.pacer.update(labelled=max(0, seen - self._labels_before), items=items)
+        seen = self.fallback.labels_seen()
+        self.fallback.pacer.update(labelled=max(0, seen - self._labels_before), items=items)
         self._labels_before = seen
 
     def _self_train(
@@ -326,8 +326,8 @@ class Scorer:
         st = self.self_training
         if st is None or not classes:
             return []
-        lag = self.lag() if self.lag is not None else 0.0
-        chosen = st.select(start, lag, proba, classes)
+        assert self.fallback is not None  # the owner of `st`
+        chosen = st.select(start, self.fallback.lag(), proba, classes)
         for row, label in chosen:
             self.model.learn_one(items[row], label, st.weight)
         return [(items[row].id, label) for row, label in chosen]
@@ -339,8 +339,9 @@ class Scorer:
         alert = self.monitor.update_score(self.position, uncertainty)
         if alert is not None:
             self.rule.on_drift(alert)
-            if self.self_training is not None:
-                self.self_training.on_drift(self.position, alert)
+            st = self.self_training
+            if st is not None:
+                st.on_drift(self.position, alert)
             self.store.log_drift(alert)
             self.emit_alert(alert)
 

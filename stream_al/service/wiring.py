@@ -223,7 +223,6 @@ def _scorer(settings: Settings, model: Model, roles: Roles, with_learner: bool) 
             cooldown_items=drift.cooldown_items,
         )
     rule = make_rule(settings.strategy.name, settings.strategy.budget, seed=settings.strategy.seed)
-    fallback = LagFallback(settings.lag, roles, rule.budget, with_learner)
     return Scorer(
         model,
         rule,
@@ -234,10 +233,7 @@ def _scorer(settings: Settings, model: Model, roles: Roles, with_learner: bool) 
         field_map=field_map(settings),
         monitor=monitor,
         publish_predictions=settings.scorer.publish_predictions,
-        self_training=fallback.self_training,
-        lag=fallback.lag,
-        pacer=fallback.pacer,
-        labels_seen=fallback.labels_seen,
+        fallback=LagFallback(settings.lag, roles, rule.budget, with_learner),
     )
 
 
