@@ -13,6 +13,8 @@ annotator takes the task on (0, 500 and 5,000 items). Per stream and delay:
 - ``acc_self_training``: the fallback with self-training on confident
   pseudo-labels as well (off by default).
 
+``gain ± se`` is ``acc_fallback - acc_no_fallback`` in points with the
+standard error of its mean over seeds, paired by seed (``fallback_gain_se``).
 ``recovered`` is the share of the accuracy lost to the delay that the
 fallback wins back: ``(acc_fallback - acc_no_fallback) / (acc_no_delay -
 acc_no_fallback)``. The same figures are also given over the items after the
@@ -28,7 +30,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import multiprocessing
+import statistics
 import sys
 import time
 from collections.abc import Sequence
@@ -79,7 +83,8 @@ def run_arm(task: tuple[str, int, str, bool, bool, int, int | None]) -> dict[str
     ).to_dict()
     keys = ("accuracy", "accuracy_after_warmup", "labels", "pseudo_labels", "mean_lag_items")
     keys += ("label_free_mae", "unbiased_mae", "items", "seconds")
-    return {"stream": _name(source), "delay": delay, "arm": arm, **{k: result[k] for k in keys}}
+    figures = {k: result[k] for k in keys}
+    return {"stream": _name(source), "delay": delay, "arm": arm, "seed": seed, **figures}
 
 
 def seed_means(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -90,6 +95,8 @@ def seed_means(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     means = []
     for (stream, delay, arm), group in groups.items():
         mean: dict[str, Any] = {"stream": stream, "delay": delay, "arm": arm, "seeds": len(group)}
+        group.sort(key=lambda g: int(g["seed"]))
+        mean["by_seed"] = [g["accuracy"] for g in group]
         for key in group[0]:
             if key not in mean:
                 values = [g[key] for g in group if g[key] is not None]
@@ -118,6 +125,9 @@ def rows_from(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 gained = row[f"acc_fallback{suffix}"] - row[f"acc_no_fallback{suffix}"]
                 row[f"recovered{suffix}"] = gained / lost if lost > 0.005 else None
             fallback = by[(stream, delay, "fallback")]
+            row["fallback_gain_se"] = _paired_se(
+                fallback["by_seed"], by[(stream, delay, "no_fallback")]["by_seed"]
+            )
             row["pseudo_labels"] = by[(stream, delay, "self_training")]["pseudo_labels"]
             row["labels"] = fallback["labels"]
             row["mean_lag_no_fallback"] = by[(stream, delay, "no_fallback")]["mean_lag_items"]
@@ -126,6 +136,14 @@ def rows_from(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             row["unbiased_mae"] = fallback["unbiased_mae"]
             rows.append(row)
     return rows
+
+
+def _paired_se(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """Standard error of the mean of ``a - b``, paired by seed (None with one seed)."""
+    diffs = [x - y for x, y in zip(a, b, strict=True)]
+    if len(diffs) < 2:
+        return None
+    return statistics.stdev(diffs) / math.sqrt(len(diffs))
 
 
 def verdicts(rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -151,11 +169,19 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
+def _gain(row: dict[str, Any]) -> str:
+    """The fallback's gain over no fallback in points, with its paired standard error."""
+    gain = 100 * (row["acc_fallback"] - row["acc_no_fallback"])
+    se = row["fallback_gain_se"]
+    return f"{gain:+.2f}" if se is None else f"{gain:+.2f} ± {100 * se:.2f}"
+
+
 def print_table(rows: Sequence[dict[str, Any]]) -> None:
     head = (
         f"{'stream':<12}{'delay':>6} {'no delay':>9}{'no fallb.':>10}{'fallback':>9}"
-        f"{'+ self-tr.':>11}{'recov.':>8} | {'after warm-up: no fb.':>21}{'fallback':>9}"
-        f"{'recov.':>8} | {'pseudo':>7}{'lag no fb':>10}{'lag fb':>8}"
+        f"{'+ self-tr.':>11}{'recov.':>8}{'gain ± se':>13} | "
+        f"{'after warm-up: no fb.':>21}{'fallback':>9}{'recov.':>8} | "
+        f"{'pseudo':>7}{'lag no fb':>10}{'lag fb':>8}"
     )
     print(head)
     print("-" * len(head))
@@ -163,7 +189,7 @@ def print_table(rows: Sequence[dict[str, Any]]) -> None:
         print(
             f"{r['stream']:<12}{r['delay']:>6} {r['acc_no_delay']:>9.4f}"
             f"{r['acc_no_fallback']:>10.4f}{r['acc_fallback']:>9.4f}{r['acc_self_training']:>11.4f}"
-            f"{_pct(r['recovered']):>8} | {r['acc_no_fallback_after_warmup']:>21.4f}"
+            f"{_pct(r['recovered']):>8}{_gain(r):>13} | {r['acc_no_fallback_after_warmup']:>21.4f}"
             f"{r['acc_fallback_after_warmup']:>9.4f}{_pct(r['recovered_after_warmup']):>8} | "
             f"{r['pseudo_labels']:>7.0f}{r['mean_lag_no_fallback'] or 0:>10.0f}"
             f"{r['mean_lag_fallback'] or 0:>8.0f}"

@@ -216,9 +216,10 @@ class Scorer:
         4. Publish predictions (and candidates, when the queue is remote).
         5. Flush the producer: dead letters, predictions and candidates are stored.
         6. In one store transaction: offer candidates to the local queue, log
-           the decisions and the pseudo-labels (already learnt by the model in
-           step 3), save the budget state, mark the items seen.
-        7. Commit the offsets of the whole batch.
+           the decisions and the pseudo-labels chosen in step 3, save the
+           budget state, mark the items seen.
+        7. Learn the pseudo-labels (only once they are recorded) and commit
+           the offsets of the whole batch.
 
         A crash before 6 replays the batch (duplicates on the topics, keyed by
         item id); a crash between 6 and 7 replays it as already seen.
@@ -235,12 +236,13 @@ class Scorer:
             if self.sink.in_store:
                 self.sink.offer(chosen)
             self.store.log_decisions(rows)
-            for item_id, label in pseudo:
-                self.store.add_label(item_id, label, PSEUDO_ANNOTATOR, now, "pseudo")
+            for item, label in pseudo:
+                self.store.add_label(item.id, label, PSEUDO_ANNOTATOR, now, "pseudo")
             self.store.save_budget_state(self.rule.budget.state())
             self.store.mark_seen([it.id for it in fresh])
+        self._learn_pseudo(pseudo)  # 7
         if records:
-            commit(next_offsets(records))  # 7
+            commit(next_offsets(records))
         return report
 
     # -- steps ------------------------------------------------------------------------------
@@ -265,7 +267,7 @@ class Scorer:
 
     def _decide(
         self, items: list[Item]
-    ) -> tuple[list[Task], list[DecisionRow], list[tuple[str, Label]]]:
+    ) -> tuple[list[Task], list[DecisionRow], list[tuple[Item, Label]]]:
         if not items:
             return [], [], []
         proba = self.model.predict_proba_many(items)
@@ -321,16 +323,20 @@ class Scorer:
 
     def _self_train(
         self, items: list[Item], proba: np.ndarray, classes: Sequence[Label], start: int
-    ) -> list[tuple[str, Label]]:
-        """Learn the batch's confident pseudo-labels now; return them for the label log."""
+    ) -> list[tuple[Item, Label]]:
+        """The batch's confident pseudo-labels, chosen now, learnt once they are recorded."""
         st = self.self_training
         if st is None or not classes:
             return []
         assert self.fallback is not None  # the owner of `st`
         chosen = st.select(start, self.fallback.lag(), proba, classes)
-        for row, label in chosen:
-            self.model.learn_one(items[row], label, st.weight)
-        return [(items[row].id, label) for row, label in chosen]
+        return [(items[row], label) for row, label in chosen]
+
+    def _learn_pseudo(self, pseudo: list[tuple[Item, Label]]) -> None:
+        st = self.self_training
+        for item, label in pseudo:
+            assert st is not None  # pseudo-labels come from it
+            self.model.learn_one(item, label, st.weight)
 
     def _watch(self, uncertainty: float) -> None:
         self.position += 1

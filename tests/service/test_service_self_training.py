@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from stream_al.config import Settings
 from stream_al.datasets import open_stream
@@ -44,10 +47,12 @@ def _label(example: Example) -> bytes:
     return json.dumps(doc).encode()
 
 
-def _play(tmp_path: Path, **lag: Any) -> Roles:
-    """Score 400 items, label 150 of them, then score 800 more while tasks wait."""
+def _play(
+    tmp_path: Path, broker: MemoryBroker | None = None, upto: int = 1200, **lag: Any
+) -> Roles:
+    """Score 400 items, label 150 of them, then score the rest up to `upto` while tasks wait."""
     settings = _settings(tmp_path, **lag)
-    broker = MemoryBroker()
+    broker = broker or MemoryBroker()
     roles = build_roles(settings, build_transport(settings, broker), {"scorer", "queue", "learner"})
     examples = list(open_stream(STREAM, seed=3))
     producer = broker.producer()
@@ -57,7 +62,7 @@ def _play(tmp_path: Path, **lag: Any) -> Roles:
     for example in examples[:150]:
         producer.send(settings.kafka.topic("labels"), _label(example))
     _run(roles)
-    for example in examples[400:]:
+    for example in examples[400:upto]:
         producer.send(settings.kafka.input_topic, encode_event(example))
     _run(roles)
     return roles
@@ -110,3 +115,32 @@ def test_a_scorer_without_the_learner_does_not_self_train(tmp_path: Path) -> Non
         assert roles.scorer.pacer is None
     finally:
         roles.store.close()
+
+
+def test_pseudo_labels_are_learnt_only_once_recorded(tmp_path: Path) -> None:
+    """A batch whose store transaction fails is replayed: its pseudo-labels must not count twice."""
+    broker = MemoryBroker()
+    roles = _play(tmp_path, broker, upto=800)
+    assert roles.scorer is not None
+    assert roles.store is not None
+    store = roles.store
+    try:
+        st = roles.scorer.self_training
+        assert st is not None
+        learned, chosen = roles.scorer.model.n_learned, st.count
+        recorded = len(list(store.iter_labels()))
+
+        def fail(*_: object) -> None:
+            raise sqlite3.OperationalError("disk I/O error")
+
+        store.mark_seen = fail  # type: ignore[method-assign]
+        producer = broker.producer()
+        for example in list(open_stream(STREAM, seed=3))[800:]:
+            producer.send(_settings(tmp_path).kafka.input_topic, encode_event(example))
+        with pytest.raises(sqlite3.OperationalError):
+            _run(roles)
+        assert st.count > chosen  # chosen in this batch, so learnt had they been recorded
+        assert roles.scorer.model.n_learned == learned
+        assert len(list(store.iter_labels())) == recorded
+    finally:
+        store.close()
