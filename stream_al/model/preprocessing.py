@@ -64,6 +64,26 @@ class StandardiseOneHot(base.Transformer):
             var = s / c
             scale[k] = 1.0 / math.sqrt(var) if var > 1e-24 else 1.0
 
+    def state(self) -> dict[str, dict[str, float]]:
+        """The running statistics as plain dicts of numbers (for checkpoints without pickle)."""
+        return {
+            "n": dict(self._n),
+            "mean": dict(self._mean),
+            "m2": dict(self._m2),
+            "scale": dict(self._scale),
+        }
+
+    def load_state(self, state: dict[str, dict[str, float]]) -> None:
+        """Put back statistics that `state` returned; names must be strings, values numbers."""
+        parts = {key: state[key] for key in ("n", "mean", "m2", "scale")}
+        for part in parts.values():
+            if not all(isinstance(k, str) and isinstance(v, int | float) for k, v in part.items()):
+                raise ValueError("feature statistics must map names to numbers")
+        self._n = {k: int(v) for k, v in parts["n"].items()}
+        self._mean = {k: float(v) for k, v in parts["mean"].items()}
+        self._m2 = {k: float(v) for k, v in parts["m2"].items()}
+        self._scale = {k: float(v) for k, v in parts["scale"].items()}
+
     def transform_one(self, x: dict[Any, Any]) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
         mean, scale, clip = self._mean, self._scale, self.clip

@@ -107,20 +107,12 @@ class HashedVectorizer:
 
     def stats(self) -> dict[str, dict[str, float]]:
         """The running statistics of the numeric features, as plain dicts (for checkpoints)."""
-        s = self.scaler  # its attributes are its whole state: read them, never a pickle
-        return {"n": dict(s._n), "mean": dict(s._mean), "m2": dict(s._m2), "scale": dict(s._scale)}
+        return self.scaler.state()
 
     def restore_stats(self, stats: dict[str, dict[str, float]]) -> None:
         """Put back statistics `stats` returned (keys must be names, values numbers)."""
-        parts = {key: stats[key] for key in ("n", "mean", "m2", "scale")}
-        for part in parts.values():
-            if not all(isinstance(k, str) and isinstance(v, int | float) for k, v in part.items()):
-                raise ValueError("feature statistics must map names to numbers")
-        s, self._last = self.scaler, None
-        s._n = {k: int(v) for k, v in parts["n"].items()}
-        s._mean = {k: float(v) for k, v in parts["mean"].items()}
-        s._m2 = {k: float(v) for k, v in parts["m2"].items()}
-        s._scale = {k: float(v) for k, v in parts["scale"].items()}
+        self.scaler.load_state(stats)
+        self._last = None
 
     def _bucket(self, name: str) -> tuple[int, float]:
         found = self._buckets.get(name)
