@@ -44,6 +44,7 @@ from _common import data_dir
 from stream_al.datasets import open_stream
 from stream_al.drift.monitor import DriftMonitor
 from stream_al.lag.options import LagOptions
+from stream_al.lag.throughput import ThroughputPacer
 from stream_al.model.factory import make_model
 from stream_al.rules import make_rule
 from stream_al.simulate import simulate
@@ -53,22 +54,29 @@ DELAYS = (0, 500, 5000)
 BUDGET = 0.05
 CAPACITY = 0.025
 WARMUP = 5000
-#: Arms: (name, fallback on, self-training on).
-ARMS = (("no_fallback", False, False), ("fallback", True, False), ("self_training", True, True))
+#: Arms: (name, fresh-first queue, paced budget, self-training).
+ARMS = (
+    ("no_fallback", False, False, False),
+    ("fallback", True, True, False),
+    ("self_training", True, True, True),
+)
+#: With ``--parts``: each half of the fallback alone.
+PARTS = (("queue_only", True, False, False), ("pacing_only", False, True, False))
 #: The issue's targets at the longest delay.
 TARGET_RECOVERED = 0.5
 TARGET_WORST_POINTS = 0.5
 
 
-def run_arm(task: tuple[str, int, str, bool, bool, int, int | None]) -> dict[str, Any]:
+def run_arm(task: tuple[str, int, str, bool, bool, bool, int, int | None]) -> dict[str, Any]:
     """One simulation: stream, delay, arm; returns its figures."""
     logging.getLogger("stream_al").setLevel(logging.ERROR)
-    source, delay, arm, fallback, self_training, seed, limit = task
+    source, delay, arm, fresh, pace, self_training, seed, limit = task
     address = source if source.startswith("synth:") else str(data_dir() / source)
     stream = open_stream(address, limit=limit, seed=seed)
     rule = make_rule("auto", BUDGET, seed=seed)
-    options = LagOptions(capacity=CAPACITY, fallback=fallback, self_training=self_training)
+    options = LagOptions(capacity=CAPACITY, fallback=fresh, self_training=self_training)
     annotators, st, pacer = options.build(rule.budget)
+    pacer = (pacer or ThroughputPacer(rule.budget)) if pace else None
     result = simulate(
         stream,
         make_model("logreg", classes=stream.info.classes, seed=seed),
@@ -119,8 +127,9 @@ def rows_from(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             row: dict[str, Any] = {"stream": stream, "delay": delay}
             for suffix, key in (("", "accuracy"), ("_after_warmup", "accuracy_after_warmup")):
                 row[f"acc_no_delay{suffix}"] = reference[key]
-                for arm, _, _ in ARMS:
-                    row[f"acc_{arm}{suffix}"] = by[(stream, delay, arm)][key]
+                for arm, *_ in (*ARMS, *PARTS):
+                    if (stream, delay, arm) in by:
+                        row[f"acc_{arm}{suffix}"] = by[(stream, delay, arm)][key]
                 lost = row[f"acc_no_delay{suffix}"] - row[f"acc_no_fallback{suffix}"]
                 gained = row[f"acc_fallback{suffix}"] - row[f"acc_no_fallback{suffix}"]
                 row[f"recovered{suffix}"] = gained / lost if lost > 0.005 else None
@@ -149,13 +158,14 @@ def _paired_se(a: Sequence[float], b: Sequence[float]) -> float | None:
 def verdicts(rows: Sequence[dict[str, Any]]) -> list[str]:
     """The targets, judged on the whole stream and after the warm-up."""
     lines = []
+    delay = max(r["delay"] for r in rows)  # the targets are set at the longest delay run
     for suffix, what in (("", "whole stream"), ("_after_warmup", f"after {WARMUP:,} items")):
-        longest = [r for r in rows if r["delay"] == max(DELAYS)]
+        longest = [r for r in rows if r["delay"] == delay]
         recovered = [r[f"recovered{suffix}"] for r in longest]
         worst = min(r[f"acc_fallback{suffix}"] - r[f"acc_no_fallback{suffix}"] for r in rows)
         ok = all(x is None or x >= TARGET_RECOVERED for x in recovered)
         lines.append(
-            f"{what}: recovered at delay {max(DELAYS):,}: "
+            f"{what}: recovered at delay {delay:,}: "
             + ", ".join(f"{r['stream']} {_pct(r[f'recovered{suffix}'])}" for r in longest)
             + f" (target >= {TARGET_RECOVERED:.0%}: {'PASS' if ok else 'FAIL'}); "
             f"worst fallback - no fallback: {100 * worst:+.2f} points "
@@ -196,6 +206,19 @@ def print_table(rows: Sequence[dict[str, Any]]) -> None:
         )
 
 
+def print_parts(rows: Sequence[dict[str, Any]]) -> None:
+    """Each half of the fallback alone, in points over no fallback (whole stream)."""
+    head = f"{'stream':<12}{'delay':>6} {'queue only':>11}{'pacing only':>12}{'both':>8}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        queue, pacing, both = (
+            100 * (r[f"acc_{arm}"] - r["acc_no_fallback"])
+            for arm in ("queue_only", "pacing_only", "fallback")
+        )
+        print(f"{r['stream']:<12}{r['delay']:>6} {queue:>+11.2f}{pacing:>+12.2f}{both:>+8.2f}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--streams", default="", help="comma-separated streams (default: all)")
@@ -204,15 +227,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1, averaged (default 3)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--json", type=Path, help="write the rows here")
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="also run each half of the fallback alone (acc_queue_only, acc_pacing_only)",
+    )
     args = parser.parse_args(argv)
     streams = [s for s in args.streams.split(",") if s] or list(STREAMS)
     chosen = {int(d) for d in args.delays.split(",") if d}
     delays = sorted({0, *chosen}) if chosen else list(DELAYS)  # 0 is the reference
+    arms = (*ARMS, *PARTS) if args.parts else ARMS
     tasks = [
-        (stream, delay, arm, fallback, st, seed, args.limit)
+        (stream, delay, arm, fresh, pace, st, seed, args.limit)
         for stream in streams
         for delay in delays
-        for arm, fallback, st in ARMS
+        for arm, fresh, pace, st in arms
         for seed in range(args.seeds)
     ]
     started = time.perf_counter()
@@ -220,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         runs = pool.map(run_arm, tasks)
     rows = rows_from(seed_means(runs))
     print_table(rows)
+    if args.parts:
+        print_parts(rows)
     for line in verdicts(rows):
         print(line)
     print(f"wall time {time.perf_counter() - started:.0f} s ({len(tasks)} runs)", file=sys.stderr)

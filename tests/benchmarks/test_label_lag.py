@@ -31,13 +31,15 @@ def test_rows_carry_the_contract_keys(tmp_path: Path, capsys: pytest.CaptureFixt
             "--delays=500",
             "--seeds=2",
             "--jobs=1",
+            "--parts",
             f"--json={out}",
         ]
     )
     rows = json.loads(out.read_text())
     assert [(r["stream"], r["delay"]) for r in rows] == [("sea", 0), ("sea", 500)]
     for row in rows:
-        for key in ("acc_no_delay", "acc_no_fallback", "acc_fallback", "acc_self_training"):
+        arms = ("no_delay", "no_fallback", "fallback", "self_training", "queue_only", "pacing_only")
+        for key in (f"acc_{arm}" for arm in arms):
             assert 0.4 < row[key] <= 1.0, (key, row)
         assert math.isfinite(row["fallback_gain_se"])
     # the reference is the delay-0 run without the fallback, the same in every row
@@ -47,3 +49,5 @@ def test_rows_carry_the_contract_keys(tmp_path: Path, capsys: pytest.CaptureFixt
     printed = capsys.readouterr().out
     assert "gain ± se" in printed
     assert "target >= 50%" in printed
+    assert "recovered at delay 500: sea" in printed  # judged at the longest delay run
+    assert "pacing only" in printed
