@@ -23,10 +23,9 @@ __all__ = ["LagSettings"]
 class LagSettings(Section):
     """Self-training on confident pseudo-labels, and a budget paced to the annotators.
 
-    Self-training needs the scorer, the queue and the learner in one process
-    (`stream-al run`): the scorer's pseudo-labels teach the learner's model,
-    and the learner's labels calibrate the scorer's confidence. Pacing works
-    in either layout: a scorer without the learner counts the labels topic.
+    Both need the scorer and the learner in one process (`stream-al run`):
+    the scorer's pseudo-labels teach the learner's model, and the learner's
+    labels calibrate the scorer's confidence.
 
     Parameters
     ----------

@@ -32,7 +32,7 @@ from stream_al.model.base import Model
 from stream_al.queue import AnnotationQueue
 from stream_al.queue.diversity import Diversity, text_vectors
 from stream_al.rules import make_rule
-from stream_al.service.fallback import LabelCounter, LagFallback, calibrate_scorer
+from stream_al.service.fallback import LagFallback, calibrate_scorer
 from stream_al.service.learner import (
     LearnerService,
     LearnerTopics,
@@ -140,18 +140,13 @@ def build_roles(settings: Settings, transport: Transport, roles: set[str]) -> Ro
     if "queue" in roles:
         out.queue = _queue(settings, store)
     if "scorer" in roles:
-        alone = "learner" not in roles
-        counter = LabelCounter(int(SystemClock().now() * 1000)) if alone else None
-        out.scorer = scorer = _scorer(settings, model, out, not alone, counter)
+        out.scorer = scorer = _scorer(settings, model, out, with_learner="learner" in roles)
         events = transport.consumer([kafka.input_topic], kafka.group_id)
         out.loops.append((events, _committing(scorer.handle, events)))
-        if alone:  # a separate learner: pick up its versions, and count labels for the pacer
-            tag = uuid.uuid4().hex[:8]  # every scorer sees all of each
-            models = transport.consumer([kafka.topic("models")], f"{kafka.group_id}-models-{tag}")
+        if "learner" not in roles:  # a separate learner: pick up its versions
+            group = f"{kafka.group_id}-models-{uuid.uuid4().hex[:8]}"  # every scorer sees all
+            models = transport.consumer([kafka.topic("models")], group)
             out.loops.append((models, _hot_swap(scorer, store)))
-            if counter is not None and scorer.pacer is not None:
-                labels = transport.consumer([kafka.topic("labels")], f"{kafka.group_id}-pace-{tag}")
-                out.loops.append((labels, counter.handle))
     elif out.queue is not None:
         candidates = transport.consumer([kafka.topic("candidates")], f"{kafka.group_id}-queue")
         out.loops.append((candidates, _committing(_offer_to(out.queue, store), candidates)))
@@ -210,13 +205,7 @@ def _diversity(settings: Settings) -> Diversity | None:
     )
 
 
-def _scorer(
-    settings: Settings,
-    model: Model,
-    roles: Roles,
-    with_learner: bool,
-    counter: LabelCounter | None = None,
-) -> Scorer:
+def _scorer(settings: Settings, model: Model, roles: Roles, with_learner: bool) -> Scorer:
     assert roles.store is not None
     assert roles.producer is not None
     topics = _topics(settings)
@@ -244,7 +233,7 @@ def _scorer(
         field_map=field_map(settings),
         monitor=monitor,
         publish_predictions=settings.scorer.publish_predictions,
-        fallback=LagFallback(settings.lag, roles, rule.budget, with_learner, counter),
+        fallback=LagFallback(settings.lag, roles, rule.budget, with_learner),
     )
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from stream_al.clock import FakeClock
 from stream_al.config import Settings
 from stream_al.datasets import open_stream
 from stream_al.items import Example
@@ -113,33 +112,7 @@ def test_a_scorer_without_the_learner_does_not_self_train(tmp_path: Path) -> Non
     assert roles.store is not None
     try:
         assert roles.scorer.self_training is None
-        assert roles.scorer.pacer is not None  # it paces on the labels topic instead
-    finally:
-        roles.store.close()
-
-
-def test_a_scorer_on_its_own_paces_its_budget_on_the_labels_topic(tmp_path: Path) -> None:
-    """Split roles: the scorer counts the labels given since it started, and admits about 1.5x."""
-    settings = _settings(tmp_path, self_training_enabled=False, pace_window_items=200)
-    broker = MemoryBroker()
-    producer = broker.producer()
-    examples = list(open_stream("synth:stagger?n=3000", seed=3))
-    old = examples[2000:2050]
-    for example in old:  # given before the scorer started: history, not throughput
-        producer.send(settings.kafka.topic("labels"), _label(example))
-    broker.clock = FakeClock(start=broker.clock.now() + 60)  # what follows is produced later
-    roles = build_roles(settings, build_transport(settings, broker), {"scorer", "queue"})
-    assert roles.scorer is not None
-    assert roles.scorer.fallback is not None
-    assert roles.store is not None
-    try:
-        for start in range(0, 2000, 100):  # one label per 100 items, against a 10% budget
-            for example in examples[start : start + 100]:
-                producer.send(settings.kafka.input_topic, encode_event(example))
-            producer.send(settings.kafka.topic("labels"), _label(examples[start]))
-            _run(roles)
-        assert roles.scorer.fallback.labels_seen() == 20
-        assert roles.scorer.rule.budget.fraction == pytest.approx(0.015, rel=0.3)
+        assert roles.scorer.pacer is None
     finally:
         roles.store.close()
 
