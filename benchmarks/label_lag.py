@@ -44,7 +44,6 @@ from _common import data_dir
 from stream_al.datasets import open_stream
 from stream_al.drift.monitor import DriftMonitor
 from stream_al.lag.options import LagOptions
-from stream_al.lag.throughput import ThroughputPacer
 from stream_al.model.factory import make_model
 from stream_al.rules import make_rule
 from stream_al.simulate import simulate
@@ -74,9 +73,8 @@ def run_arm(task: tuple[str, int, str, bool, bool, bool, int, int | None]) -> di
     address = source if source.startswith("synth:") else str(data_dir() / source)
     stream = open_stream(address, limit=limit, seed=seed)
     rule = make_rule("auto", BUDGET, seed=seed)
-    options = LagOptions(capacity=CAPACITY, fallback=fresh, self_training=self_training)
+    options = LagOptions(capacity=CAPACITY, fallback=fresh, self_training=self_training, pace=pace)
     annotators, st, pacer = options.build(rule.budget)
-    pacer = (pacer or ThroughputPacer(rule.budget)) if pace else None
     result = simulate(
         stream,
         make_model("logreg", classes=stream.info.classes, seed=seed),

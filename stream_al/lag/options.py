@@ -53,6 +53,9 @@ class LagOptions:
     self_training
         With the fallback on, whether the model also self-trains on
         confident pseudo-labels.
+    pace
+        Whether the budget follows the annotators' throughput; None: with the
+        fallback (set apart to measure each half of the fallback alone).
     """
 
     capacity: float | None = None
@@ -61,6 +64,7 @@ class LagOptions:
     half_life: float = 1000.0
     item_ttl: float | None = 5000.0
     self_training: bool = False
+    pace: bool | None = None
 
     def build(
         self, budget: Budget
@@ -73,7 +77,7 @@ class LagOptions:
                 if self.fallback
                 else LimitedAnnotators(self.capacity, self.queue_size, None, None, "reject_new")
             )
-        if not self.fallback:
-            return team, None, None
-        pacer = ThroughputPacer(budget) if team is not None else None
-        return team, SelfTraining() if self.self_training else None, pacer
+        pace = self.fallback if self.pace is None else self.pace
+        pacer = ThroughputPacer(budget) if team is not None and pace else None
+        st = SelfTraining() if self.fallback and self.self_training else None
+        return team, st, pacer

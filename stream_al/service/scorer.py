@@ -333,9 +333,11 @@ class Scorer:
         return [(items[row], label) for row, label in chosen]
 
     def _learn_pseudo(self, pseudo: list[tuple[Item, Label]]) -> None:
+        if not pseudo:
+            return
         st = self.self_training
+        assert st is not None  # pseudo-labels come from it
         for item, label in pseudo:
-            assert st is not None  # pseudo-labels come from it
             self.model.learn_one(item, label, st.weight)
 
     def _watch(self, uncertainty: float) -> None:
