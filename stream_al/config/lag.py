@@ -23,9 +23,11 @@ __all__ = ["LagSettings"]
 class LagSettings(Section):
     """Self-training on confident pseudo-labels, and a budget paced to the annotators.
 
-    Both need the scorer and the learner in one process (`stream-al run`):
-    the scorer's pseudo-labels teach the learner's model, and the learner's
-    labels calibrate the scorer's confidence.
+    Self-training needs the scorer, the queue and the learner in one process
+    (`stream-al run`): the scorer's pseudo-labels teach the learner's model,
+    and the learner's labels calibrate the scorer's confidence. Pacing also
+    works with a scorer on its own, from the label counts the learner
+    announces with its model versions.
 
     Parameters
     ----------

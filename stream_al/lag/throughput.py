@@ -27,7 +27,7 @@ from __future__ import annotations
 from stream_al.budget import Budget
 from stream_al.exceptions import ConfigError
 
-__all__ = ["ThroughputPacer"]
+__all__ = ["AnnouncedLabels", "ThroughputPacer"]
 
 
 class ThroughputPacer:
@@ -69,14 +69,64 @@ class ThroughputPacer:
         """Labels per item, recently (0 before any item)."""
         return self._labelled / self._norm if self._norm else 0.0
 
-    def update(self, labelled: int, items: int = 1) -> None:
-        """`items` more items went by, during which `labelled` labels were taken on."""
-        for _ in range(items - 1):
-            self._labelled *= self._decay
-            self._norm = self._norm * self._decay + 1.0
-        self._labelled = self._labelled * self._decay + labelled
-        self._norm = self._norm * self._decay + 1.0
+    def update(self, labelled: float, items: int = 1) -> None:
+        """`items` more items went by, during which `labelled` labels were taken on.
+
+        The labels are spread evenly over the items: a batch's labels counted
+        at its last item would weigh more than the same labels one by one.
+        """
+        fade = self._decay**items
+        weight = (1.0 - fade) / (1.0 - self._decay)  # of the batch's items, faded to its end
+        self._labelled = self._labelled * fade + labelled / items * weight
+        self._norm = self._norm * fade + weight
         if self._norm < self.window / 2:
             return  # too little seen to judge the annotators yet
         rate = self.headroom * self.throughput
         self.budget.fraction = min(self.target, max(self.floor * self.target, rate))
+
+
+class AnnouncedLabels:
+    """The annotators' throughput from a learner's sparse announcements of its label count.
+
+    A scorer in a process of its own hears of labels only when the learner
+    announces a model version: every `every` labels learnt (or on its
+    schedule), with the number it has learnt so far. The throughput is the
+    rate between the last two announcements that brought new labels. While
+    no announcement comes, fewer than `every` labels can have been learnt
+    since the last one, which bounds the rate: annotators who stop show as a
+    falling rate, not as the last one heard.
+
+    >>> counts = AnnouncedLabels()
+    >>> counts.announce(labels=500, position=10_000, every=100)  # the first is a baseline
+    >>> counts.rate(12_000) is None
+    True
+    >>> counts.announce(labels=600, position=14_000, every=100)
+    >>> counts.rate(14_000)
+    0.025
+    >>> counts.rate(24_000)  # 10,000 items and no announcement: fewer than 100 labels since
+    0.01
+    """
+
+    def __init__(self) -> None:
+        self._labels: int | None = None
+        self._position = 0
+        self._every = 1
+        self._rate: float | None = None
+
+    def announce(self, labels: int, position: int, every: int) -> None:
+        """The learner has learnt `labels` labels in all, heard at the scorer's `position`."""
+        self._every = max(1, every)
+        if self._labels is None or labels < self._labels:  # the first, or a learner anew
+            self._labels, self._position = labels, position
+            return
+        if labels == self._labels or position <= self._position:
+            return  # nothing new, or no items between: the next one spans the interval
+        self._rate = (labels - self._labels) / (position - self._position)
+        self._labels, self._position = labels, position
+
+    def rate(self, position: int) -> float | None:
+        """Labels per item at the scorer's `position` (None until two announcements)."""
+        if self._rate is None:
+            return None
+        since = position - self._position
+        return min(self._rate, self._every / since) if since > 0 else self._rate

@@ -1,17 +1,22 @@
 """The lag fallback of one process: the scorer's self-training and budget pacing (``[lag]``).
 
-Both need the learner in the same process: its labels calibrate the scorer's
-confidence and measure the annotators' throughput. Self-training also needs
-the queue, whose oldest waiting task is the lag. With the roles in separate
-processes the fallback is off (and says so once at start).
+Self-training needs the learner and the queue in the same process: the
+learner's labels calibrate the scorer's confidence, the queue's oldest waiting
+task is the lag. Without them it is off (and says so once at start).
+
+Pacing needs only the annotators' throughput. Beside the learner the scorer
+reads the learner's count after every batch; on its own it reads the count
+the learner announces with each model version on the models topic, which the
+scorer already follows to swap models (`AnnouncedLabels`): no other consumer.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from stream_al.clock import SystemClock
+from stream_al.lag.throughput import AnnouncedLabels
 
 if TYPE_CHECKING:
     from stream_al.budget import Budget
@@ -46,9 +51,12 @@ class LagFallback:
         self.roles = roles
         local = with_learner and roles.queue is not None
         self.self_training = settings.self_training() if local else None
-        self.pacer = settings.pacer(budget) if with_learner else None
-        if not with_learner and (settings.self_training_enabled or settings.pace_budget):
-            logger.info("lag fallback off: self-training and pacing need the learner in process")
+        self.pacer = settings.pacer(budget)
+        #: Without the learner: its announced label counts, for the pacer.
+        self.announced = None if with_learner else AnnouncedLabels()
+        self._seen = self._learnt()
+        if not local and settings.self_training_enabled:
+            logger.info("self-training off: it needs the learner and the queue in this process")
 
     def lag(self) -> float:
         """Seconds the oldest task waiting for a label has waited (0 when none waits)."""
@@ -56,8 +64,31 @@ class LagFallback:
         oldest = queue.oldest_arrival() if queue is not None else None
         return 0.0 if oldest is None else max(0.0, SystemClock().now() - oldest)
 
-    def labels_seen(self) -> int:
-        """Human labels the learner of this process has learned."""
+    def pace(self, position: int, items: int) -> None:
+        """Tell the pacer of the labels taken on while `items` more arrived from `position`."""
+        if self.pacer is None:
+            return
+        if self.announced is None:
+            seen = self._learnt()
+            self.pacer.update(labelled=max(0, seen - self._seen), items=items)
+            self._seen = seen
+            return
+        rate = self.announced.rate(position)
+        if rate is not None:  # none until the learner has announced twice
+            self.pacer.update(labelled=rate * items, items=items)
+
+    def on_model(self, doc: dict[str, Any], position: int) -> None:
+        """A model announcement heard at `position`: its label count feeds the pacer."""
+        if self.announced is None:
+            return
+        metrics = doc.get("metrics")
+        labels = metrics.get("labels") if isinstance(metrics, dict) else None
+        every = doc.get("checkpoint_every", 100)
+        if isinstance(labels, int) and isinstance(every, int):
+            self.announced.announce(labels, position, every)
+
+    def _learnt(self) -> int:
+        """Human labels the learner of this process has learnt (0 without it)."""
         learner = self.roles.learner
         return learner.learner.labelled.n if learner is not None else 0
 

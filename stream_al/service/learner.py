@@ -174,6 +174,7 @@ class LearnerService:
             "version": version,
             "created": self.clock.now(),
             "metrics": metrics,
+            "checkpoint_every": self.checkpoint_every,
             "checkpoint": {"store": "sqlite", "digest": digest},
         }
         self.producer.send(self.topics.models, json.dumps(doc).encode(), key=self.name.encode())

@@ -184,7 +184,6 @@ class Scorer:
         self.model_version = model_version
         self.publish_predictions = publish_predictions
         self.fallback = fallback
-        self._labels_before = fallback.labels_seen() if fallback is not None else 0
         st = self.self_training
         calibrator = st.calibrator if st is not None else ConfidenceCalibrator()
         #: Mean calibrated confidence of recent items: accuracy estimated without labels.
@@ -315,11 +314,8 @@ class Scorer:
 
     def _pace(self, items: int) -> None:
         """Tell the pacer how many human labels came in while `items` more arrived."""
-        if self.fallback is None or self.fallback.pacer is None:
-            return
-        seen = self.fallback.labels_seen()
-        self.fallback.pacer.update(labelled=max(0, seen - self._labels_before), items=items)
-        self._labels_before = seen
+        if self.fallback is not None:
+            self.fallback.pace(self.position, items)
 
     def _self_train(
         self, items: list[Item], proba: np.ndarray, classes: Sequence[Label], start: int

@@ -261,12 +261,17 @@ def _learner(settings: Settings, model: Model, roles: Roles) -> LearnerService:
 
 
 def _hot_swap(scorer: Scorer, store: Store) -> Callable[[list[Record]], None]:
-    """Load the newest version announced on the models topic and score with it."""
+    """Load the newest version announced on the models topic and score with it.
+
+    The announcement's label count also goes to the scorer's pacer.
+    """
 
     def handle(records: list[Record]) -> None:
         if not records:
             return
         doc = json.loads(records[-1].value)
+        if scorer.fallback is not None:  # its label count paces the budget
+            scorer.fallback.on_model(doc, scorer.position)
         version = str(doc["version"])
         if version == scorer.model_version:
             return

@@ -1,4 +1,4 @@
-"""LimitedAnnotators and ThroughputPacer: labels bounded by the annotators' throughput."""
+"""LimitedAnnotators, ThroughputPacer, AnnouncedLabels: labels bounded by the annotators."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from stream_al.budget import Budget
 from stream_al.exceptions import ConfigError
 from stream_al.lag.capacity import LimitedAnnotators
-from stream_al.lag.throughput import ThroughputPacer
+from stream_al.lag.throughput import AnnouncedLabels, ThroughputPacer
 from stream_al.learner import LabelDelay
 
 
@@ -73,3 +73,29 @@ def test_the_pacer_follows_the_throughput_within_its_bounds() -> None:
 def test_bad_pacer_settings_are_refused() -> None:
     with pytest.raises(ConfigError):
         ThroughputPacer(Budget(0.05), headroom=0.5)
+
+
+@pytest.mark.parametrize("batch", [1, 100, 500])
+def test_the_pacer_reads_the_same_throughput_whatever_the_batch(batch: int) -> None:
+    """Labels of a batch are spread over its items, not counted at its last one."""
+    pacer = ThroughputPacer(Budget(0.05), window=200)
+    for _ in range(20_000 // batch):
+        pacer.update(labelled=0.01 * batch, items=batch)
+    assert pacer.throughput == pytest.approx(0.01, rel=1e-6)
+
+
+def test_announced_labels_give_the_rate_between_announcements() -> None:
+    counts = AnnouncedLabels()
+    counts.announce(labels=1_000, position=0, every=100)  # a baseline, not a rate
+    assert counts.rate(5_000) is None
+    counts.announce(labels=1_100, position=10_000, every=100)
+    assert counts.rate(10_000) == pytest.approx(0.01)
+    counts.announce(labels=1_100, position=11_000, every=100)  # again, no new labels: no news
+    counts.announce(labels=1_150, position=10_000, every=100)  # no items since: waits
+    counts.announce(labels=1_200, position=15_000, every=100)
+    assert counts.rate(15_000) == pytest.approx(100 / 5_000)  # spans both
+    assert counts.rate(15_000 + 10_000) == pytest.approx(100 / 10_000)  # silence bounds it
+    counts.announce(labels=30, position=30_000, every=100)  # a learner started afresh
+    assert counts.rate(30_000) == pytest.approx(0.02)  # the old rate stands until the next
+    counts.announce(labels=80, position=35_000, every=100)
+    assert counts.rate(35_000) == pytest.approx(0.01)

@@ -112,9 +112,50 @@ def test_a_scorer_without_the_learner_does_not_self_train(tmp_path: Path) -> Non
     assert roles.store is not None
     try:
         assert roles.scorer.self_training is None
-        assert roles.scorer.pacer is None
+        assert roles.scorer.pacer is not None  # it paces on the learner's announcements
     finally:
         roles.store.close()
+
+
+def test_a_scorer_on_its_own_paces_its_budget_on_the_learners_announcements(
+    tmp_path: Path,
+) -> None:
+    """Split roles: the learner's label count, announced with each version, sets the budget."""
+    settings = _settings(tmp_path, self_training_enabled=False, pace_window_items=200)
+    broker = MemoryBroker()
+    transport = build_transport(settings, broker)
+    scorer_roles = build_roles(settings, transport, {"scorer"})
+    learner_roles = build_roles(settings, transport, {"learner"})
+    scorer, learner = scorer_roles.scorer, learner_roles.learner
+    assert scorer is not None
+    assert learner is not None
+    learner.checkpoint_every = 5  # an announcement every 5 labels
+    producer = broker.producer()
+    examples = list(open_stream("synth:stagger?n=4000", seed=3))
+    try:
+        for start in range(0, 4000, 100):  # one label per 100 items, against a 10% budget
+            for example in examples[start : start + 100]:
+                producer.send(settings.kafka.input_topic, encode_event(example))
+            producer.send(settings.kafka.topic("labels"), _label(examples[start]))
+            _run(scorer_roles)
+            _run(learner_roles)
+        _run(scorer_roles)  # hears the last announcement
+        assert learner.version >= 7  # it announced
+        assert scorer.model_version == str(learner.version)  # and the scorer swapped
+        assert scorer.rule.budget.fraction == pytest.approx(0.015, rel=0.2)  # 1.5 x 1%
+        # The annotators stop: no announcement comes, and the budget falls to its floor.
+        for example in list(open_stream("synth:stagger?n=8000", seed=4))[4000:]:
+            producer.send(settings.kafka.input_topic, encode_event(example))
+        for _ in range(4):
+            _run(scorer_roles)
+        assert scorer.position == 8000
+        assert scorer.pacer is not None
+        assert scorer.pacer.throughput < 0.002
+        assert scorer.rule.budget.fraction == pytest.approx(0.01)  # a tenth of the target
+    finally:
+        for roles in (scorer_roles, learner_roles):
+            assert roles.store is not None
+            roles.store.close()
 
 
 def test_pseudo_labels_are_learnt_only_once_recorded(tmp_path: Path) -> None:
