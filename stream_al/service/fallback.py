@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from stream_al.clock import SystemClock
 from stream_al.lag.throughput import AnnouncedLabels
+from stream_al.service.learner import CHECKPOINT_EVERY, LearnerService
 
 if TYPE_CHECKING:
     from stream_al.budget import Budget
     from stream_al.config import LagSettings
-    from stream_al.service.learner import LearnerService
     from stream_al.service.scorer import Scorer
     from stream_al.service.wiring import Roles
 
@@ -83,7 +83,7 @@ class LagFallback:
             return
         metrics = doc.get("metrics")
         labels = metrics.get("labels") if isinstance(metrics, dict) else None
-        every = doc.get("checkpoint_every", 100)
+        every = doc.get("checkpoint_every", CHECKPOINT_EVERY)
         if isinstance(labels, int) and isinstance(every, int):
             self.announced.announce(labels, position, every)
 

@@ -32,9 +32,18 @@ if TYPE_CHECKING:
     from stream_al.features.base import TextEmbedder
     from stream_al.store.base import Store
 
-__all__ = ["ItemLookup", "LearnerService", "LearnerTopics", "load_model_version"]
+__all__ = [
+    "CHECKPOINT_EVERY",
+    "ItemLookup",
+    "LearnerService",
+    "LearnerTopics",
+    "load_model_version",
+]
 
 logger = logging.getLogger(__name__)
+
+#: Labels between two model versions (announced with each, for the scorers' pacers).
+CHECKPOINT_EVERY = 100
 
 #: Finds the item a label is for (its features), or None when it is unknown.
 ItemLookup = Callable[[str], Item | None]
@@ -95,7 +104,7 @@ class LearnerService:
         *,
         monitor: DriftMonitor | None = None,
         name: str = "default",
-        checkpoint_every: int = 100,
+        checkpoint_every: int = CHECKPOINT_EVERY,
         clock: Clock | None = None,
     ) -> None:
         self.learner = Learner(model, monitor)

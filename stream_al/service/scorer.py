@@ -275,7 +275,8 @@ class Scorer:
         now = self.clock.now()
         uncertainty = least_confidence(proba)
         self.label_free.update(proba)
-        self._pace(len(items))
+        if self.fallback is not None:  # the labels that came in while these items arrived
+            self.fallback.pace(self.position, len(items))
         start = self.position
         chosen: list[Task] = []
         rows: list[DecisionRow] = []
@@ -311,11 +312,6 @@ class Scorer:
             "label_free_accuracy": self.label_free.value,
             "pseudo_labels": st.count if st is not None else 0,
         }
-
-    def _pace(self, items: int) -> None:
-        """Tell the pacer how many human labels came in while `items` more arrived."""
-        if self.fallback is not None:
-            self.fallback.pace(self.position, items)
 
     def _self_train(
         self, items: list[Item], proba: np.ndarray, classes: Sequence[Label], start: int
