@@ -8,8 +8,9 @@ annotator takes the task on (0, 500 and 5,000 items). Per stream and delay:
 - ``acc_no_fallback``: this delay, fallback off: a plain bounded queue (no
   decay, no TTL, newcomers turned away when full), fixed budget, human labels only;
 - ``acc_fallback``: this delay, fallback on (its defaults): fresh-first queue
-  (priority half-life, TTL, lowest evicted) and the budget paced to the
-  annotators' throughput;
+  (priority half-life, TTL, lowest evicted), the budget paced to the
+  annotators' throughput, and rehearsal of recent human labels while they
+  come back late;
 - ``acc_self_training``: the fallback with self-training on confident
   pseudo-labels as well (off by default).
 
@@ -53,27 +54,36 @@ DELAYS = (0, 500, 5000)
 BUDGET = 0.05
 CAPACITY = 0.025
 WARMUP = 5000
-#: Arms: (name, fresh-first queue, paced budget, self-training).
+#: Arms: (name, fresh-first queue, paced budget, rehearsal, self-training).
 ARMS = (
-    ("no_fallback", False, False, False),
-    ("fallback", True, True, False),
-    ("self_training", True, True, True),
+    ("no_fallback", False, False, False, False),
+    ("fallback", True, True, True, False),
+    ("self_training", True, True, True, True),
 )
-#: With ``--parts``: each half of the fallback alone.
-PARTS = (("queue_only", True, False, False), ("pacing_only", False, True, False))
+#: With ``--parts``: each part of the fallback alone, and the fallback without rehearsal.
+PARTS = (
+    ("queue_only", True, False, False, False),
+    ("pacing_only", False, True, False, False),
+    ("rehearsal_only", False, False, True, False),
+    ("no_rehearsal", True, True, False, False),
+)
 #: The issue's targets at the longest delay.
 TARGET_RECOVERED = 0.5
 TARGET_WORST_POINTS = 0.5
 
 
-def run_arm(task: tuple[str, int, str, bool, bool, bool, int, int | None]) -> dict[str, Any]:
+def run_arm(
+    task: tuple[str, int, str, bool, bool, bool, bool, int, int | None],
+) -> dict[str, Any]:
     """One simulation: stream, delay, arm; returns its figures."""
     logging.getLogger("stream_al").setLevel(logging.ERROR)
-    source, delay, arm, fresh, pace, self_training, seed, limit = task
+    source, delay, arm, fresh, pace, rehearse, self_training, seed, limit = task
     address = source if source.startswith("synth:") else str(data_dir() / source)
     stream = open_stream(address, limit=limit, seed=seed)
     rule = make_rule("auto", BUDGET, seed=seed)
-    options = LagOptions(capacity=CAPACITY, fallback=fresh, self_training=self_training, pace=pace)
+    options = LagOptions(
+        capacity=CAPACITY, fallback=fresh, self_training=self_training, pace=pace, rehearse=rehearse
+    )
     annotators, st, pacer = options.build(rule.budget)
     result = simulate(
         stream,
@@ -86,6 +96,7 @@ def run_arm(task: tuple[str, int, str, bool, bool, bool, int, int | None]) -> di
         pacer=pacer,
         warmup=WARMUP,
         seed=seed,
+        rehearsal=options.rehearsal(seed),
     ).to_dict()
     keys = ("accuracy", "accuracy_after_warmup", "labels", "pseudo_labels", "mean_lag_items")
     keys += ("label_free_mae", "unbiased_mae", "items", "seconds")
@@ -131,6 +142,14 @@ def rows_from(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 lost = row[f"acc_no_delay{suffix}"] - row[f"acc_no_fallback{suffix}"]
                 gained = row[f"acc_fallback{suffix}"] - row[f"acc_no_fallback{suffix}"]
                 row[f"recovered{suffix}"] = gained / lost if lost > 0.005 else None
+            # Every arm predicts the first WARMUP items alike when no label can come back
+            # before then; the share of the whole-stream loss after them is what any
+            # fallback could win back by matching the no-delay run from there on.
+            lost = row["acc_no_delay"] - row["acc_no_fallback"]
+            lost_after = row["acc_no_delay_after_warmup"] - row["acc_no_fallback_after_warmup"]
+            items = reference["items"]
+            share = lost_after * (items - WARMUP) / items / lost if lost > 0.005 else None
+            row["loss_share_after_warmup"] = share if delay >= WARMUP else None
             fallback = by[(stream, delay, "fallback")]
             row["fallback_gain_se"] = _paired_se(
                 fallback["by_seed"], by[(stream, delay, "no_fallback")]["by_seed"]
@@ -170,6 +189,13 @@ def verdicts(rows: Sequence[dict[str, Any]]) -> list[str]:
             f"(target >= -{TARGET_WORST_POINTS}: "
             f"{'PASS' if worst * 100 >= -TARGET_WORST_POINTS else 'FAIL'})"
         )
+    longest = [r for r in rows if r["delay"] == delay and r["loss_share_after_warmup"] is not None]
+    if longest:
+        lines.append(
+            f"share of the whole-stream loss at delay {delay:,} after the first {WARMUP:,} items "
+            "(what a fallback matching the no-delay run from there on would win back): "
+            + ", ".join(f"{r['stream']} {_pct(r['loss_share_after_warmup'])}" for r in longest)
+        )
     return lines
 
 
@@ -205,16 +231,22 @@ def print_table(rows: Sequence[dict[str, Any]]) -> None:
 
 
 def print_parts(rows: Sequence[dict[str, Any]]) -> None:
-    """Each half of the fallback alone, in points over no fallback (whole stream)."""
-    head = f"{'stream':<12}{'delay':>6} {'queue only':>11}{'pacing only':>12}{'both':>8}"
+    """Each part of the fallback alone, points over no fallback (whole stream | after warm-up)."""
+    arms = ("queue_only", "pacing_only", "rehearsal_only", "no_rehearsal", "fallback")
+    names = ("queue", "pacing", "rehearsal", "q+p", "all")
+    cells = "".join(f"{n:>10}" for n in names)
+    head = f"{'stream':<12}{'delay':>6} {cells} | {cells}"
     print(head)
     print("-" * len(head))
     for r in rows:
-        queue, pacing, both = (
-            100 * (r[f"acc_{arm}"] - r["acc_no_fallback"])
-            for arm in ("queue_only", "pacing_only", "fallback")
-        )
-        print(f"{r['stream']:<12}{r['delay']:>6} {queue:>+11.2f}{pacing:>+12.2f}{both:>+8.2f}")
+        parts = [
+            "".join(
+                f"{100 * (r[f'acc_{arm}{sfx}'] - r[f'acc_no_fallback{sfx}']):>+10.2f}"
+                for arm in arms
+            )
+            for sfx in ("", "_after_warmup")
+        ]
+        print(f"{r['stream']:<12}{r['delay']:>6} {parts[0]} | {parts[1]}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -228,7 +260,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--parts",
         action="store_true",
-        help="also run each half of the fallback alone (acc_queue_only, acc_pacing_only)",
+        help="also run each part of the fallback alone (acc_queue_only, acc_pacing_only, "
+        "acc_rehearsal_only) and the fallback without rehearsal (acc_no_rehearsal)",
     )
     args = parser.parse_args(argv)
     streams = [s for s in args.streams.split(",") if s] or list(STREAMS)
@@ -236,10 +269,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     delays = sorted({0, *chosen}) if chosen else list(DELAYS)  # 0 is the reference
     arms = (*ARMS, *PARTS) if args.parts else ARMS
     tasks = [
-        (stream, delay, arm, fresh, pace, st, seed, args.limit)
+        (stream, delay, arm, fresh, pace, rehearse, st, seed, args.limit)
         for stream in streams
         for delay in delays
-        for arm, fresh, pace, st in arms
+        for arm, fresh, pace, rehearse, st in arms
         for seed in range(args.seeds)
     ]
     started = time.perf_counter()

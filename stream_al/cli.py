@@ -68,12 +68,23 @@ def simulate(
     ] = None,
     fallback: Annotated[
         bool,
-        typer.Option(help="Lag fallback: fresh-first queue, budget fitted to the annotators"),
+        typer.Option(
+            help="Lag fallback: fresh-first queue, budget fitted to the annotators, "
+            "rehearsal of recent labels while they come back late"
+        ),
     ] = True,
     self_training: Annotated[
         bool,
         typer.Option(help="With the fallback, also learn confident pseudo-labels while labels lag"),
     ] = False,
+    rehearse: Annotated[
+        bool | None,
+        typer.Option(
+            "--rehearse/--no-rehearse",
+            help="Replay recent human labels while labels lag (default: with the fallback)",
+            show_default=False,
+        ),
+    ] = None,
     queue_size: Annotated[
         int, typer.Option(min=1, help="Annotation queue capacity with --capacity")
     ] = 500,
@@ -109,7 +120,9 @@ def simulate(
         drift=drift,
         limit=limit,
         progress=err if err.is_terminal else None,
-        lag=LagOptions(capacity, fallback, queue_size, half_life, item_ttl, self_training),
+        lag=LagOptions(
+            capacity, fallback, queue_size, half_life, item_ttl, self_training, rehearse=rehearse
+        ),
         warmup=warmup,
     )
     doc = result.to_dict()

@@ -21,6 +21,7 @@ from stream_al.model.base import Model
 if TYPE_CHECKING:
     from stream_al.drift.alerts import DriftAlert
     from stream_al.drift.monitor import DriftMonitor
+    from stream_al.lag.rehearsal import Rehearsal
 
 __all__ = ["LabelDelay", "Learner", "PendingLabel"]
 
@@ -36,6 +37,11 @@ class Learner:
         Drift monitor fed with the error of every label (optional).
     window
         Window of the recent-accuracy estimates.
+    on_test
+        Told of every test: the model's confidence, whether it was right, the label.
+    rehearsal
+        Replays recent human labels while labels lag (optional); models with
+        their own replay (the torch models: a ``replay`` attribute) are left to it.
 
     Examples
     --------
@@ -55,6 +61,7 @@ class Learner:
         monitor: DriftMonitor | None = None,
         window: int = 500,
         on_test: Callable[[float, bool, Label], None] | None = None,
+        rehearsal: Rehearsal | None = None,
     ):
         self.model = model
         self.monitor = monitor
@@ -64,6 +71,8 @@ class Learner:
         self.labelled = PrequentialMetrics(window)
         #: Only labels drawn at random: an unbiased estimate of stream accuracy.
         self.unbiased = PrequentialMetrics(window)
+        own_replay = getattr(model, "replay", None) is not None
+        self.rehearsal = None if own_replay else rehearsal
 
     def predict(self, item: Item) -> Label | None:
         """The model's current best guess for `item` (None before any class is known)."""
@@ -86,8 +95,13 @@ class Learner:
         position: int,
         random: bool = False,
         weight: float = 1.0,
+        lag: float | None = None,
     ) -> DriftAlert | None:
-        """Test the model on `item`, then train it; returns a drift alert if one fired."""
+        """Test the model on `item`, then train it; returns a drift alert if one fired.
+
+        `lag` is how late the label came (items or seconds, as the rehearsal's
+        ``min_lag``), for the rehearsal; None if unknown.
+        """
         predicted, confidence = self._guess(item)
         correct = self.labelled.update(label, predicted)
         if random:
@@ -95,6 +109,8 @@ class Learner:
         if self.on_test is not None and predicted is not None:
             self.on_test(confidence, correct, label)
         self.model.learn_one(item, label, weight)
+        if self.rehearsal is not None:
+            self.rehearsal.after(self.model, item, label, weight, lag)
         if self.monitor is None:
             return None
         return self.monitor.update_error(position, not correct)

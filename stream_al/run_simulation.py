@@ -44,7 +44,9 @@ def run_simulation(
     rule = make_rule(strategy, budget, seed=seed)
     learner_model = make_model(model, classes=info.classes, seed=seed, text=info.text is not None)
     monitor = None if drift == "none" else DriftMonitor(labelled=drift)
-    annotators, self_training, pacer = (lag or LagOptions()).build(rule.budget)
+    options = lag or LagOptions()
+    annotators, self_training, pacer = options.build(rule.budget)
+    rehearsal = options.rehearsal(seed)
 
     def run(on_progress: Callable[[int], None] | None = None) -> SimulationResult:
         return simulate(
@@ -61,6 +63,7 @@ def run_simulation(
             self_training=self_training,
             pacer=pacer,
             warmup=warmup,
+            rehearsal=rehearsal,
         )
 
     if progress is None:

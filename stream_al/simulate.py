@@ -26,6 +26,7 @@ from stream_al.items import Example, Label
 from stream_al.lag.calibration import ConfidenceCalibrator
 from stream_al.lag.capacity import LimitedAnnotators
 from stream_al.lag.estimate import LabelFreeAccuracy
+from stream_al.lag.rehearsal import Rehearsal
 from stream_al.lag.selftrain import SelfTraining
 from stream_al.lag.throughput import ThroughputPacer
 from stream_al.learner import LabelDelay, Learner
@@ -88,6 +89,7 @@ def simulate(
     self_training: SelfTraining | None = None,
     pacer: ThroughputPacer | None = None,
     warmup: int = 0,
+    rehearsal: Rehearsal | None = None,
 ) -> SimulationResult:
     """Run the loop prequentially over `examples` and measure it.
 
@@ -121,6 +123,8 @@ def simulate(
         Also report the accuracy over the items after the first `warmup`
         (``accuracy_after_warmup``): with labels `label_delay` items late,
         the first items are predicted before any label could arrive.
+    rehearsal
+        Replay recent human labels while labels lag (lag in items).
     """
     run = _Run(
         model,
@@ -132,6 +136,7 @@ def simulate(
         self_training=self_training,
         pacer=pacer,
         warmup=warmup,
+        rehearsal=rehearsal,
     )
     run.play(iter(examples), chunk or int(getattr(model, "preferred_chunk", 8)), on_progress)
     labels = annotators.labelled if annotators is not None else rule.budget.spent
@@ -172,12 +177,13 @@ class _Run:
         self_training: SelfTraining | None = None,
         pacer: ThroughputPacer | None = None,
         warmup: int = 0,
+        rehearsal: Rehearsal | None = None,
     ) -> None:
         self.model = model
         self.rule = rule
         self.monitor = monitor
         self.timeline = timeline
-        self.learner = Learner(model, monitor, on_test=self.on_test)
+        self.learner = Learner(model, monitor, on_test=self.on_test, rehearsal=rehearsal)
         self.committee = (
             model if isinstance(model, CommitteeModel) and rule.strategy.needs_members else None
         )
@@ -303,12 +309,17 @@ class _Run:
     def deliver(self, upto: int) -> None:
         """Hand every label due by `upto` to the learner (test, then train)."""
         for pending in self.delay.due(upto):
+            lag = pending.release - pending.position - 1
             alert = self.learner.learn(
-                pending.item, pending.label, position=pending.position, random=pending.random
+                pending.item,
+                pending.label,
+                position=pending.position,
+                random=pending.random,
+                lag=lag,
             )
             self.random_labels += pending.random
             self.newest_labelled = max(self.newest_labelled, pending.position)
-            self.lag_total += pending.release - pending.position - 1
+            self.lag_total += lag
             self.on_alert(upto, alert)
 
     def on_alert(self, position: int, alert: DriftAlert | None) -> None:
@@ -337,7 +348,7 @@ class _Run:
     def lag_report(self) -> dict[str, Any]:
         """What the labeling lag did to the run (part of the `--json` document)."""
         delivered = self.learner.labelled.n
-        st, team = self.self_training, self.annotators
+        st, team, rehearsal = self.self_training, self.annotators, self.learner.rehearsal
         return {
             "queried": self.rule.budget.spent,
             "warmup": self.warmup,
@@ -352,6 +363,7 @@ class _Run:
             "unbiased_mae": self.checks.unbiased_mae,
             "pseudo_labels": st.count if st is not None else 0,
             "pseudo_labels_by_class": {str(k): v for k, v in st.by_class.items()} if st else {},
+            "rehearsed": rehearsal.replayed if rehearsal is not None else 0,
             "annotator_capacity": team.capacity if team is not None else None,
             "queue": dict(team.queue.stats().counts) if team is not None else None,
         }

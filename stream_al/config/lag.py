@@ -6,6 +6,11 @@
 (0.95, 120.0)
 >>> LagSettings().self_training() is None  # off unless asked for
 True
+>>> r = LagSettings().rehearsal()  # on: the learner rehearses once labels come 10 min late
+>>> r.min_lag, r.replays, r.weight
+(600.0, 8, 0.5)
+>>> LagSettings(rehearse=False).rehearsal() is None
+True
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pydantic import Field
 
 from stream_al.budget import Budget
 from stream_al.config._types import Section
+from stream_al.lag.rehearsal import Rehearsal
 from stream_al.lag.selftrain import SelfTraining
 from stream_al.lag.throughput import ThroughputPacer
 
@@ -21,7 +27,7 @@ __all__ = ["LagSettings"]
 
 
 class LagSettings(Section):
-    """Self-training on confident pseudo-labels, and a budget paced to the annotators.
+    """Self-training on confident pseudo-labels, a budget paced to the annotators, rehearsal.
 
     Self-training needs the scorer, the queue and the learner in one process
     (`stream-al run`): the scorer's pseudo-labels teach the learner's model,
@@ -57,6 +63,18 @@ class LagSettings(Section):
         Admission rate as a multiple of that throughput.
     pace_window_items
         Scored items over which the throughput is averaged.
+    rehearse
+        Whether the learner replays recent human labels while labels come
+        back late (see `stream_al.lag.rehearsal`).
+    rehearse_min_lag_s
+        Rehearse while the smoothed time from admission to label is at least
+        this long (seconds).
+    rehearse_replays
+        Replayed steps after each human label while rehearsing.
+    rehearse_weight
+        Weight of a replayed step, as a multiple of the label's own weight.
+    rehearse_memory
+        Most recent human labels kept for rehearsal (memory is bounded by it).
     """
 
     self_training_enabled: bool = False
@@ -70,6 +88,11 @@ class LagSettings(Section):
     pace_budget: bool = True
     headroom: float = Field(1.5, ge=1.0)
     pace_window_items: int = Field(2000, ge=2)
+    rehearse: bool = True
+    rehearse_min_lag_s: float = Field(600.0, ge=0.0)
+    rehearse_replays: int = Field(8, ge=1)
+    rehearse_weight: float = Field(0.5, gt=0.0, le=1.0)
+    rehearse_memory: int = Field(500, ge=1)
 
     def self_training(self) -> SelfTraining | None:
         """A fresh `SelfTraining` from these settings (None when disabled)."""
@@ -90,3 +113,15 @@ class LagSettings(Section):
         if not self.pace_budget:
             return None
         return ThroughputPacer(budget, headroom=self.headroom, window=self.pace_window_items)
+
+    def rehearsal(self, seed: int = 0) -> Rehearsal | None:
+        """A fresh `Rehearsal` from these settings (None when off); lag in seconds."""
+        if not self.rehearse:
+            return None
+        return Rehearsal(
+            replays=self.rehearse_replays,
+            weight=self.rehearse_weight,
+            memory=self.rehearse_memory,
+            min_lag=self.rehearse_min_lag_s,
+            seed=seed,
+        )

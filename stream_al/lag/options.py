@@ -3,12 +3,14 @@
 With the fallback **on**, a lagging simulation runs the way the service
 degrades: the queue keeps the freshest valuable items (priority halving
 every `half_life` items, tasks dropped after `item_ttl`, the lowest evicted
-when full) and the budget follows the annotators' throughput; with
-`self_training` the model also learns its confident pseudo-labels (off by
-default, as in the service: on the benchmark streams it helps on synthetic
-drift and hurts on Electricity, see the README). With the fallback **off**,
-the queue is a plain bounded buffer (no decay, no TTL, newcomers turned away
-when full), the budget stays fixed, and only human labels teach the model.
+when full), the budget follows the annotators' throughput, and while labels
+come back late (a smoothed lag of 250 items or more) the learner rehearses
+recent human labels; with `self_training` the model also learns its
+confident pseudo-labels (off by default, as in the service: on the benchmark
+streams it helps on synthetic drift and hurts on Electricity, see the
+README). With the fallback **off**, the queue is a plain bounded buffer (no
+decay, no TTL, newcomers turned away when full), the budget stays fixed, and
+only human labels teach the model, one step each.
 
 >>> from stream_al.budget import Budget
 >>> team, st, pacer = LagOptions(capacity=0.02).build(Budget(0.05))
@@ -20,6 +22,8 @@ True
 >>> team, st, pacer = LagOptions(capacity=0.02, fallback=False).build(Budget(0.05))
 >>> team.queue.on_full, st, pacer
 ('reject_new', None, None)
+>>> LagOptions().rehearsal().min_lag, LagOptions(fallback=False).rehearsal()
+(250.0, None)
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 
 from stream_al.budget import Budget
 from stream_al.lag.capacity import LimitedAnnotators
+from stream_al.lag.rehearsal import Rehearsal
 from stream_al.lag.selftrain import SelfTraining
 from stream_al.lag.throughput import ThroughputPacer
 
@@ -55,7 +60,10 @@ class LagOptions:
         confident pseudo-labels.
     pace
         Whether the budget follows the annotators' throughput; None: with the
-        fallback (set apart to measure each half of the fallback alone).
+        fallback (set apart to measure each part of the fallback alone).
+    rehearse
+        Whether the learner replays recent human labels while labels lag;
+        None: with the fallback.
     """
 
     capacity: float | None = None
@@ -65,6 +73,7 @@ class LagOptions:
     item_ttl: float | None = 5000.0
     self_training: bool = False
     pace: bool | None = None
+    rehearse: bool | None = None
 
     def build(
         self, budget: Budget
@@ -81,3 +90,8 @@ class LagOptions:
         pacer = ThroughputPacer(budget) if team is not None and pace else None
         st = SelfTraining() if self.fallback and self.self_training else None
         return team, st, pacer
+
+    def rehearsal(self, seed: int = 0) -> Rehearsal | None:
+        """The learner's rehearsal while labels lag (None when off)."""
+        on = self.fallback if self.rehearse is None else self.rehearse
+        return Rehearsal(seed=seed) if on else None

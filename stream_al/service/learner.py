@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from stream_al.clock import Clock, SystemClock
 from stream_al.items import Item
+from stream_al.lag.rehearsal import Rehearsal
 from stream_al.learner import Learner
 from stream_al.model.base import Model
 from stream_al.store.checkpoint import load_checkpoint, save_checkpoint
@@ -92,6 +93,9 @@ class LearnerService:
         The model's name in the store and on the models topic.
     checkpoint_every
         Labels between two model versions.
+    rehearsal
+        Replays recent human labels while they come back late (lag: seconds
+        from the scorer's decision to the label).
     """
 
     def __init__(
@@ -106,8 +110,9 @@ class LearnerService:
         name: str = "default",
         checkpoint_every: int = CHECKPOINT_EVERY,
         clock: Clock | None = None,
+        rehearsal: Rehearsal | None = None,
     ) -> None:
-        self.learner = Learner(model, monitor)
+        self.learner = Learner(model, monitor, rehearsal=rehearsal)
         self.store = store
         self.producer = producer
         self.topics = topics
@@ -149,9 +154,9 @@ class LearnerService:
         held = [event for event, _ in decoded if event.hold is not None]
         fresh = self._new_labels([(e, item) for e, item in decoded if e.hold is None])  # 2
         for event, item in fresh:  # 3
-            alert = self.learner.learn(
-                item, event.label, position=self.learner.labelled.n, random=self._random(event.id)
-            )
+            random, lag = self._provenance(event)
+            position = self.learner.labelled.n
+            alert = self.learner.learn(item, event.label, position=position, random=random, lag=lag)
             if alert is not None:
                 self._alert(alert)
         self._since_checkpoint += len(fresh)
@@ -224,10 +229,13 @@ class LearnerService:
         except LabelConflictError as error:  # the log keeps the first; the learner goes on
             logger.warning("label not logged: %s", error)
 
-    def _random(self, item_id: str) -> bool:
-        """Whether the item was drawn by the random share (its label estimates accuracy)."""
-        decision = self.store.decision_for(item_id)
-        return decision is not None and decision.random
+    def _provenance(self, event: LabelEvent) -> tuple[bool, float | None]:
+        """Whether the item was drawn by the random share (its label estimates accuracy),
+        and how late its label came: seconds since the decision (None if unknown)."""
+        decision = self.store.decision_for(event.id)
+        if decision is None:
+            return False, None
+        return decision.random, max(0.0, event.time - decision.time)
 
     def _reject(self, record: Record, reason: str) -> None:
         dead_letter(self.producer, self.topics.dlq, record, reason)

@@ -251,6 +251,7 @@ def _learner(settings: Settings, model: Model, roles: Roles) -> LearnerService:
         monitor=DriftMonitor(
             labelled=drift.labelled, label_free=None, cooldown_items=drift.cooldown_items
         ),
+        rehearsal=settings.lag.rehearsal(seed=settings.strategy.seed),
     )
     if roles.scorer is not None:  # one process: a confirmed drift boosts the scorer's rule
         learner.on_alert.append(roles.scorer.rule.on_drift)

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from label_lag import _paired_se, main
+from label_lag import WARMUP, _paired_se, main, rows_from
 
 
 def test_paired_standard_error_is_of_the_per_seed_differences() -> None:
@@ -39,6 +39,7 @@ def test_rows_carry_the_contract_keys(tmp_path: Path, capsys: pytest.CaptureFixt
     assert [(r["stream"], r["delay"]) for r in rows] == [("sea", 0), ("sea", 500)]
     for row in rows:
         arms = ("no_delay", "no_fallback", "fallback", "self_training", "queue_only", "pacing_only")
+        arms += ("rehearsal_only", "no_rehearsal")
         for key in (f"acc_{arm}" for arm in arms):
             assert 0.4 < row[key] <= 1.0, (key, row)
         assert math.isfinite(row["fallback_gain_se"])
@@ -50,4 +51,37 @@ def test_rows_carry_the_contract_keys(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "gain ± se" in printed
     assert "target >= 50%" in printed
     assert "recovered at delay 500: sea" in printed  # judged at the longest delay run
-    assert "pacing only" in printed
+    assert "rehearsal" in printed
+    assert "share of the whole-stream loss" not in printed  # only at delays past the warm-up
+    assert rows[1]["loss_share_after_warmup"] is None
+
+
+def _mean(delay: int, arm: str, acc: float, after: float) -> dict[str, object]:
+    return {
+        "stream": "s",
+        "delay": delay,
+        "arm": arm,
+        "accuracy": acc,
+        "accuracy_after_warmup": after,
+        "by_seed": [acc, acc],
+        "items": 4 * WARMUP,
+        "pseudo_labels": 0,
+        "labels": 10,
+        "mean_lag_items": 1.0,
+        "label_free_mae": 0.1,
+        "unbiased_mae": 0.2,
+    }
+
+
+def test_the_loss_share_after_the_warm_up_bounds_the_recovery() -> None:
+    # no delay 0.9 everywhere; at the delay 0.7 in all, 0.8 after the warm-up: of the
+    # 0.2 lost, 0.1 x 3/4 of the stream falls after the first WARMUP items
+    runs = [
+        _mean(d, arm, acc, after)
+        for d, acc, after in ((0, 0.9, 0.9), (WARMUP, 0.7, 0.8))
+        for arm in ("no_fallback", "fallback", "self_training")
+    ]
+    rows = rows_from(runs)
+    assert rows[0]["loss_share_after_warmup"] is None  # delay 0: no blind start
+    assert rows[1]["loss_share_after_warmup"] == pytest.approx(0.1 * 0.75 / 0.2)
+    assert rows[1]["recovered"] == pytest.approx(0.0)

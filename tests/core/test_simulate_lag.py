@@ -78,7 +78,13 @@ def test_no_self_training_while_labels_keep_up() -> None:
 
 _SIMULATE = (sys.executable, "-m", "stream_al", "simulate", "--data", STREAM)
 _LAGGING = ("--label-delay", "2000", "--capacity", "0.025", "--warmup", "2000", "--drift", "none")
-_ARMS = {"--fallback": ("--fallback", "--self-training"), "--no-fallback": ("--no-fallback",)}
+# rehearsal off: with it the model's confidence on the lagging hyperplane never reaches the
+# calibrated 90% precision, so nothing would be pseudo-labelled
+_ARMS = {
+    "--fallback": ("--fallback", "--self-training", "--no-rehearse"),
+    "--no-fallback": ("--no-fallback",),
+    "default": (),  # the fallback, with rehearsal
+}
 
 
 def test_the_cli_takes_capacity_and_fallback_and_reports_pseudo_labels(tmp_path: Path) -> None:
@@ -95,6 +101,8 @@ def test_the_cli_takes_capacity_and_fallback_and_reports_pseudo_labels(tmp_path:
         docs[flag] = json.loads(out.read_text())
     assert docs["--fallback"]["pseudo_labels"] > 0
     assert docs["--no-fallback"]["pseudo_labels"] == 0
+    assert docs["--fallback"]["rehearsed"] == docs["--no-fallback"]["rehearsed"] == 0
+    assert docs["default"]["rehearsed"] > 0
     for doc in docs.values():
         assert doc["labels"] <= 0.025 * doc["items"] + 1
         assert {"accuracy_after_warmup", "label_free_accuracy", "queue"} <= set(doc)

@@ -12,6 +12,7 @@ from stream_al.clock import FakeClock
 from stream_al.datasets import open_stream
 from stream_al.drift.monitor import DriftMonitor
 from stream_al.items import Item
+from stream_al.lag.rehearsal import Rehearsal
 from stream_al.model import make_model
 from stream_al.queue import AnnotationQueue
 from stream_al.rules import make_rule
@@ -30,7 +31,12 @@ class Loop:
     """Scorer, local queue and learner wired as `stream-al run` wires them."""
 
     def __init__(
-        self, db: Path, broker: MemoryBroker, budget: float = 0.05, model_name: str = "logreg"
+        self,
+        db: Path,
+        broker: MemoryBroker,
+        budget: float = 0.05,
+        model_name: str = "logreg",
+        rehearsal: Rehearsal | None = None,
     ) -> None:
         self.broker = broker
         self.clock = FakeClock(1_000.0)
@@ -62,6 +68,7 @@ class Loop:
             monitor=DriftMonitor(label_free=None),
             checkpoint_every=20,
             clock=self.clock,
+            rehearsal=rehearsal,
         )
         self.events = broker.consumer(["events"], "scorer")
         self.labels = broker.consumer(["sal.labels"], "learner")
@@ -116,6 +123,34 @@ def test_items_reach_the_queue_labels_flow_back_and_the_model_version_advances(
     assert loop.learner.learner.labelled.accuracy > 0.6
     model, _ = load_model_version(loop.store, "default")
     assert model.n_learned == versions[-1]["metrics"]["labels"] > learned - 20
+
+
+def test_the_learner_rehearses_only_labels_that_come_back_late(tmp_path: Path) -> None:
+    broker = MemoryBroker()
+    truth = _produce(broker, 2000)
+    fast, late = Rehearsal(min_lag=600), Rehearsal(min_lag=600)
+    loop = Loop(tmp_path / "fast.db", broker, rehearsal=fast)
+    while loop.pump():  # annotators answer within the minute
+        loop.clock.advance(5)
+        loop.annotate(truth)
+        loop.learn()
+    assert loop.learner.learner.labelled.n > 50
+    assert fast.lag is not None
+    assert fast.lag < 60
+    assert fast.replayed == 0
+    broker = MemoryBroker()
+    truth = _produce(broker, 2000)
+    loop = Loop(tmp_path / "late.db", broker, rehearsal=late)
+    while loop.pump():  # nobody answers for two hours
+        loop.clock.advance(5)
+    loop.clock.advance(7200)
+    loop.annotate(truth, n=1000)
+    learned = loop.learn()
+    assert learned > 50
+    assert late.lag is not None
+    assert late.lag >= 7200
+    assert late.replayed > 5 * learned  # 8 replays per label once the lag is known
+    assert loop.learner.learner.labelled.n == learned  # replays are not counted as labels
 
 
 def test_a_torch_model_is_checkpointed_as_tensors_and_loads_back_the_same(
