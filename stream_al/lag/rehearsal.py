@@ -17,7 +17,8 @@ fresh labels come back among late ones (a plain queue's backlog at delay 0)
 it costs Electricity and the rotating hyperplane 0.4 points, hence the gate
 on the lag. Pseudo-labels never enter the memory, and replays are not tests:
 the accuracy estimates and drift detectors see each label once. Memory is
-`memory` labelled items, whatever the length of the stream.
+`memory` labelled items, whatever the length of the stream; `state` and
+`restore` carry it (and the smoothed lag) across a restart.
 
 >>> from river import linear_model
 >>> from stream_al.items import Item
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from typing import Any
 
 from stream_al.exceptions import ConfigError
 from stream_al.items import Item, Label
@@ -122,3 +124,19 @@ class Rehearsal:
         self._memory.append((item, label, weight))
         self.replayed += done
         return done
+
+    def state(self) -> dict[str, Any]:
+        """The memory and the smoothed lag, as JSON-ready values."""
+        return {
+            "lag": self.lag,
+            "replayed": self.replayed,
+            "memory": [[x.model_dump(mode="json"), y, w] for x, y, w in self._memory],
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take back what `state` returned (the newest labels if the memory is now smaller)."""
+        self.lag = state.get("lag")
+        self.replayed = int(state.get("replayed", 0))
+        self._memory.clear()
+        for item, label, weight in state.get("memory", []):
+            self._memory.append((Item.model_validate(item), label, float(weight)))

@@ -95,7 +95,8 @@ class LearnerService:
         Labels between two model versions.
     rehearsal
         Replays recent human labels while they come back late (lag: seconds
-        from the scorer's decision to the label).
+        from the scorer's decision to the label); its memory is saved with
+        every checkpoint and taken back on start.
     """
 
     def __init__(
@@ -125,6 +126,14 @@ class LearnerService:
         self.on_alert: list[Callable[[DriftAlert], None]] = []
         #: Where alerts go; the service sets an `AlertRouter`'s ``emit`` (dedupe, sinks).
         self.emit_alert: Callable[[DriftAlert], object] = self.send_alert
+        saved = store.load_state(self._rehearsal_key)
+        if saved is not None and self.learner.rehearsal is not None:
+            self.learner.rehearsal.restore(saved)  # saved with the last checkpoint
+            logger.info("learner rehearsal restored labels=%d", len(self.learner.rehearsal))
+
+    @property
+    def _rehearsal_key(self) -> str:
+        return f"rehearsal:{self.name}"
 
     @property
     def model(self) -> Model:
@@ -183,6 +192,8 @@ class LearnerService:
             "unbiased_accuracy": self.learner.unbiased.accuracy,
         }
         digest = save_checkpoint(self.store, self.name, version, self.model, {"metrics": metrics})
+        if self.learner.rehearsal is not None:  # what it replays goes with the model it taught
+            self.store.save_state(self._rehearsal_key, self.learner.rehearsal.state())
         doc = {
             "name": self.name,
             "version": version,

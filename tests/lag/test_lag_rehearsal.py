@@ -165,3 +165,18 @@ def test_lag_options_rehearse_with_the_fallback_unless_told() -> None:
     assert LagOptions(fallback=False).rehearsal() is None
     assert LagOptions(fallback=False, rehearse=True).rehearsal() is not None
     assert LagOptions(rehearse=False).rehearsal() is None
+
+
+def test_the_state_round_trips_through_json() -> None:
+    import json
+
+    r = Rehearsal(memory=3, min_lag=10)
+    model = _Recorder()
+    for i in range(5):
+        r.after(model, _item(i), i % 2 == 0, weight=1.0, lag=100)  # type: ignore[arg-type]
+    state = json.loads(json.dumps(r.state()))
+    back = Rehearsal(memory=2, min_lag=10)  # a smaller memory keeps the newest
+    back.restore(state)
+    assert back.lag == r.lag
+    assert back.replayed == r.replayed
+    assert [(x.id, y) for x, y, _ in back._memory] == [("3", False), ("4", True)]

@@ -151,6 +151,13 @@ def test_the_learner_rehearses_only_labels_that_come_back_late(tmp_path: Path) -
     assert late.lag >= 7200
     assert late.replayed > 5 * learned  # 8 replays per label once the lag is known
     assert loop.learner.learner.labelled.n == learned  # replays are not counted as labels
+    # a restart takes back the memory and the lag saved with the last checkpoint
+    loop.learner.checkpoint()
+    again = Rehearsal(min_lag=600)
+    Loop(tmp_path / "late.db", broker, rehearsal=again)
+    assert len(again) == len(late) == min(500, learned)
+    assert again.lag == late.lag
+    assert again.lagging
 
 
 def test_a_torch_model_is_checkpointed_as_tensors_and_loads_back_the_same(
