@@ -283,6 +283,8 @@ class _Run:
             taken = team.work(position, self.delay)
         if self.pacer is not None:
             self.pacer.update(labelled=taken)
+            if self.learner.rehearsal is not None:
+                self.learner.rehearsal.behind = self.pacer.behind
 
     def after_chunk(
         self, items: list[Any], proba: np.ndarray, classes: list[Label], start: int

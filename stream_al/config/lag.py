@@ -65,7 +65,8 @@ class LagSettings(Section):
         Scored items over which the throughput is averaged.
     rehearse
         Whether the learner replays recent human labels while labels come
-        back late (see `stream_al.lag.rehearsal`).
+        back late, or (learner and scorer in one process) while the pacer
+        holds the budget below its target (see `stream_al.lag.rehearsal`).
     rehearse_min_lag_s
         Rehearse while the smoothed time from admission to label is at least
         this long (seconds).

@@ -4,10 +4,10 @@ With the fallback **on**, a lagging simulation runs the way the service
 degrades: the queue keeps the freshest valuable items (priority halving
 every `half_life` items, tasks dropped after `item_ttl`, the lowest evicted
 when full), the budget follows the annotators' throughput, and while labels
-come back late (a smoothed lag of 250 items or more) the learner rehearses
-recent human labels; with `self_training` the model also learns its
-confident pseudo-labels (off by default, as in the service: on the benchmark
-streams it helps on synthetic drift and hurts on Electricity, see the
+come back late (a smoothed lag of 250 items or more) or the annotators are
+behind the budget, the learner rehearses recent human labels; with
+`self_training` the model also learns its confident pseudo-labels (off by
+default, as in the service: on the benchmark streams it is a wash, see the
 README). With the fallback **off**, the queue is a plain bounded buffer (no
 decay, no TTL, newcomers turned away when full), the budget stays fixed, and
 only human labels teach the model, one step each.

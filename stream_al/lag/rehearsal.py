@@ -7,15 +7,19 @@ freshest label is already old, the model cannot follow the drift anyway, and
 every step it takes from the labels it has is worth more. So while the
 recent label lag is at least `min_lag`, each human label is followed by
 `replays` steps on labels drawn at random from the last `memory` human
-labels, each at `weight` times its own weight.
+labels, each at `weight` times its own weight. Labels also lag when the
+annotators deliver fewer than the budget asks (`behind`, set by whoever
+paces the budget): then there are fewer of them, and each is worth more.
 
 On the label-lag benchmark (README) it is what lets the fallback win back
 part of the loss at a 5,000-item delay (+0.9 to +1.9 points alone on three
 of the four streams, +0.7 on Weather), and most of that loss on streams
 that do not drift. It also slows a model that should follow a drift: where
 fresh labels come back among late ones (a plain queue's backlog at delay 0)
-it costs Electricity and the rotating hyperplane 0.4 points, hence the gate
-on the lag. Pseudo-labels never enter the memory, and replays are not tests:
+it costs Electricity and the rotating hyperplane 0.4 points, hence the gate.
+Where the annotators are behind the budget and the fresh-first queue returns
+labels at once, it gains Weather 2.5 points and SEA 0.5 and costs
+Electricity 0.2 and hyperplane 0.3. Pseudo-labels never enter the memory, and replays are not tests:
 the accuracy estimates and drift detectors see each label once. Memory is
 `memory` labelled items, whatever the length of the stream; `state` and
 `restore` carry it (and the smoothed lag) across a restart.
@@ -97,11 +101,13 @@ class Rehearsal:
         self.lag: float | None = None
         #: Replayed steps so far.
         self.replayed = 0
+        #: Whether the annotators are behind the budget (set by the budget's pacer).
+        self.behind = False
 
     @property
     def lagging(self) -> bool:
-        """Whether labels lag enough to rehearse."""
-        return self.lag is not None and self.lag >= self.min_lag
+        """Whether labels lag enough to rehearse: late, or fewer than the budget asks."""
+        return self.behind or (self.lag is not None and self.lag >= self.min_lag)
 
     def __len__(self) -> int:
         return len(self._memory)

@@ -14,12 +14,12 @@ valuable items; when the annotators catch up, the rate climbs back.
 >>> pacer = ThroughputPacer(budget, headroom=1.5, window=200)
 >>> for position in range(2000):  # annotators label one item in 100
 ...     pacer.update(labelled=1 if position % 100 == 0 else 0)
->>> 0.01 < budget.fraction < 0.02  # about 1.5 x 1/100
-True
+>>> 0.01 < budget.fraction < 0.02, pacer.behind  # about 1.5 x 1/100
+(True, True)
 >>> for position in range(2000):  # they keep up again
 ...     pacer.update(labelled=1 if position % 10 == 0 else 0)
->>> budget.fraction
-0.05
+>>> budget.fraction, pacer.behind
+(0.05, False)
 """
 
 from __future__ import annotations
@@ -68,6 +68,11 @@ class ThroughputPacer:
     def throughput(self) -> float:
         """Labels per item, recently (0 before any item)."""
         return self._labelled / self._norm if self._norm else 0.0
+
+    @property
+    def behind(self) -> bool:
+        """Whether the annotators label less than the target asks: the budget is held below it."""
+        return self.budget.fraction < self.target
 
     def update(self, labelled: float, items: int = 1) -> None:
         """`items` more items went by, during which `labelled` labels were taken on.

@@ -115,10 +115,11 @@ def _run(
     seed: int,
     self_training: bool = False,
     rehearsal: Rehearsal | None = None,
+    capacity: float = 0.025,
 ) -> dict[str, Any]:
     stream = open_stream("synth:hyperplane?n=12000&mag_change=0", seed=seed)
     rule = make_rule("auto", 0.05, seed=seed)
-    options = LagOptions(capacity=0.025, rehearse=rehearse, self_training=self_training)
+    options = LagOptions(capacity=capacity, rehearse=rehearse, self_training=self_training)
     team, st, pacer = options.build(rule.budget)
     return simulate(
         stream,
@@ -135,9 +136,14 @@ def _run(
 
 
 def test_in_a_simulation_rehearsal_waits_for_lagging_labels() -> None:
-    assert _run(delay=0, rehearse=True, seed=0)["rehearsed"] == 0  # lag ~30 items < 250
-    late = _run(delay=3000, rehearse=True, seed=0)
-    assert late["rehearsed"] > 5 * late["labels_delivered"]  # 8 per label, the first few fewer
+    # annotators who keep up (10% against a 5% budget), labels back at once: no rehearsal
+    assert _run(delay=0, rehearse=True, seed=0, capacity=0.1)["rehearsed"] == 0
+    # labels 3,000 items late: 8 replays per label, the first few fewer
+    late = _run(delay=3000, rehearse=True, seed=0, capacity=0.1)
+    assert late["rehearsed"] > 5 * late["labels_delivered"]
+    # annotators at half the budget, labels back at once: the pacer says they are behind
+    behind = _run(delay=0, rehearse=True, seed=0)
+    assert behind["rehearsed"] > 5 * behind["labels_delivered"]
 
 
 def test_rehearsal_learns_more_from_late_labels() -> None:

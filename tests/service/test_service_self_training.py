@@ -185,3 +185,27 @@ def test_pseudo_labels_are_learnt_only_once_recorded(tmp_path: Path) -> None:
         assert len(list(store.iter_labels())) == recorded
     finally:
         store.close()
+
+
+def test_in_one_process_annotators_behind_the_budget_start_the_rehearsal(tmp_path: Path) -> None:
+    """The scorer's pacer tells the learner's rehearsal when labels come slower than asked."""
+    settings = _settings(tmp_path, self_training_enabled=False, pace_window_items=200)
+    broker = MemoryBroker()
+    roles = build_roles(settings, build_transport(settings, broker), {"scorer", "queue", "learner"})
+    assert roles.learner is not None
+    rehearsal = roles.learner.learner.rehearsal
+    assert rehearsal is not None
+    producer = broker.producer()
+    examples = list(open_stream("synth:stagger?n=3000", seed=3))
+    try:
+        for start in range(0, 3000, 100):  # one label per 100 items, against a 10% budget
+            for example in examples[start : start + 100]:
+                producer.send(settings.kafka.input_topic, encode_event(example))
+            producer.send(settings.kafka.topic("labels"), _label(examples[start]))
+            _run(roles)
+        assert rehearsal.behind
+        assert rehearsal.lagging  # though each label came back at once
+        assert rehearsal.replayed > 0
+    finally:
+        assert roles.store is not None
+        roles.store.close()
