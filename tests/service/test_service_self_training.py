@@ -47,6 +47,18 @@ def _label(example: Example) -> bytes:
     return json.dumps(doc).encode()
 
 
+def _label_one_in_100(settings: Settings, broker: MemoryBroker, n: int, *roles: Roles) -> None:
+    """Send `n` items with a label for one in 100 of them (a 10% budget asks for 10)."""
+    producer = broker.producer()
+    examples = list(open_stream(f"synth:stagger?n={n}", seed=3))
+    for start in range(0, n, 100):
+        for example in examples[start : start + 100]:
+            producer.send(settings.kafka.input_topic, encode_event(example))
+        producer.send(settings.kafka.topic("labels"), _label(examples[start]))
+        for each in roles:
+            _run(each)
+
+
 def _play(
     tmp_path: Path, broker: MemoryBroker | None = None, upto: int = 1200, **lag: Any
 ) -> Roles:
@@ -130,15 +142,9 @@ def test_a_scorer_on_its_own_paces_its_budget_on_the_learners_announcements(
     assert scorer is not None
     assert learner is not None
     learner.checkpoint_every = 5  # an announcement every 5 labels
-    producer = broker.producer()
-    examples = list(open_stream("synth:stagger?n=4000", seed=3))
     try:
-        for start in range(0, 4000, 100):  # one label per 100 items, against a 10% budget
-            for example in examples[start : start + 100]:
-                producer.send(settings.kafka.input_topic, encode_event(example))
-            producer.send(settings.kafka.topic("labels"), _label(examples[start]))
-            _run(scorer_roles)
-            _run(learner_roles)
+        _label_one_in_100(settings, broker, 4000, scorer_roles, learner_roles)
+        producer = broker.producer()
         _run(scorer_roles)  # hears the last announcement
         assert learner.version >= 7  # it announced
         assert scorer.model_version == str(learner.version)  # and the scorer swapped
@@ -195,14 +201,8 @@ def test_in_one_process_annotators_behind_the_budget_start_the_rehearsal(tmp_pat
     assert roles.learner is not None
     rehearsal = roles.learner.learner.rehearsal
     assert rehearsal is not None
-    producer = broker.producer()
-    examples = list(open_stream("synth:stagger?n=3000", seed=3))
     try:
-        for start in range(0, 3000, 100):  # one label per 100 items, against a 10% budget
-            for example in examples[start : start + 100]:
-                producer.send(settings.kafka.input_topic, encode_event(example))
-            producer.send(settings.kafka.topic("labels"), _label(examples[start]))
-            _run(roles)
+        _label_one_in_100(settings, broker, 3000, roles)
         assert rehearsal.behind
         assert rehearsal.lagging  # though each label came back at once
         assert rehearsal.replayed > 0
