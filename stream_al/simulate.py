@@ -184,6 +184,8 @@ class _Run:
         self.monitor = monitor
         self.timeline = timeline
         self.learner = Learner(model, monitor, on_test=self.on_test, rehearsal=rehearsal)
+        if self.learner.rehearsal is not None:
+            self.learner.rehearsal.pacer = pacer  # annotators behind the budget: rehearse
         self.committee = (
             model if isinstance(model, CommitteeModel) and rule.strategy.needs_members else None
         )
@@ -283,8 +285,6 @@ class _Run:
             taken = team.work(position, self.delay)
         if self.pacer is not None:
             self.pacer.update(labelled=taken)
-            if self.learner.rehearsal is not None:
-                self.learner.rehearsal.behind = self.pacer.behind
 
     def after_chunk(
         self, items: list[Any], proba: np.ndarray, classes: list[Label], start: int

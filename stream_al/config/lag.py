@@ -68,8 +68,8 @@ class LagSettings(Section):
         back late, or (learner and scorer in one process) while the pacer
         holds the budget below its target (see `stream_al.lag.rehearsal`).
     rehearse_min_lag_s
-        Rehearse while the smoothed time from admission to label is at least
-        this long (seconds).
+        Rehearse while the smoothed time from the scorer's decision to the
+        label is at least this long (seconds).
     rehearse_replays
         Replayed steps after each human label while rehearsing.
     rehearse_weight

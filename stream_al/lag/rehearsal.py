@@ -8,8 +8,9 @@ every step it takes from the labels it has is worth more. So while the
 recent label lag is at least `min_lag`, each human label is followed by
 `replays` steps on labels drawn at random from the last `memory` human
 labels, each at `weight` times its own weight. Labels also lag when the
-annotators deliver fewer than the budget asks (`behind`, set by whoever
-paces the budget): then there are fewer of them, and each is worth more.
+annotators deliver fewer than the budget asks (`behind`: the `pacer` of the
+budget holds it below its target): then there are fewer of them, and each is
+worth more.
 
 On the label-lag benchmark (README) it is what lets the fallback win back
 part of the loss at a 5,000-item delay (+0.9 to +1.9 points alone on three
@@ -19,10 +20,11 @@ fresh labels come back among late ones (a plain queue's backlog at delay 0)
 it costs Electricity and the rotating hyperplane 0.4 points, hence the gate.
 Where the annotators are behind the budget and the fresh-first queue returns
 labels at once, it gains Weather 2.5 points and SEA 0.5 and costs
-Electricity 0.2 and hyperplane 0.3. Pseudo-labels never enter the memory, and replays are not tests:
-the accuracy estimates and drift detectors see each label once. Memory is
-`memory` labelled items, whatever the length of the stream; `state` and
-`restore` carry it (and the smoothed lag) across a restart.
+Electricity 0.2 and hyperplane 0.3. Pseudo-labels never enter the memory,
+and replays are not tests: the accuracy estimates and drift detectors see
+each label once. Memory is `memory` labelled items, whatever the length of
+the stream; `state` and `restore` carry it (and the smoothed lag) across a
+restart.
 
 >>> from river import linear_model
 >>> from stream_al.items import Item
@@ -46,6 +48,7 @@ from typing import Any
 
 from stream_al.exceptions import ConfigError
 from stream_al.items import Item, Label
+from stream_al.lag.throughput import ThroughputPacer
 from stream_al.model.base import Model
 
 __all__ = ["Rehearsal"]
@@ -101,8 +104,13 @@ class Rehearsal:
         self.lag: float | None = None
         #: Replayed steps so far.
         self.replayed = 0
-        #: Whether the annotators are behind the budget (set by the budget's pacer).
-        self.behind = False
+        #: The pacer of the budget, if any: it tells when the annotators are behind.
+        self.pacer: ThroughputPacer | None = None
+
+    @property
+    def behind(self) -> bool:
+        """Whether the annotators label less than the budget asks (False without a pacer)."""
+        return self.pacer is not None and self.pacer.behind
 
     @property
     def lagging(self) -> bool:

@@ -33,9 +33,6 @@ logger = logging.getLogger(__name__)
 class LagFallback:
     """What the scorer of `roles` gets: self-training, a pacer, and their two readings.
 
-    With the learner in this process, the pacer also tells the learner's
-    rehearsal whether the annotators are behind the budget.
-
     Parameters
     ----------
     settings
@@ -75,10 +72,6 @@ class LagFallback:
             seen = self._learnt()
             self.pacer.update(labelled=max(0, seen - self._seen), items=items)
             self._seen = seen
-            learner = self.roles.learner
-            if learner is not None and learner.learner.rehearsal is not None:
-                # annotators behind the budget: fewer labels, each worth rehearsing
-                learner.learner.rehearsal.behind = self.pacer.behind
             return
         rate = self.announced.rate(position)
         if rate is not None:  # none until the learner has announced twice

@@ -255,6 +255,8 @@ def _learner(settings: Settings, model: Model, roles: Roles) -> LearnerService:
     )
     if roles.scorer is not None:  # one process: a confirmed drift boosts the scorer's rule
         learner.on_alert.append(roles.scorer.rule.on_drift)
+        if learner.learner.rehearsal is not None:  # ... and its pacer says when labels are few
+            learner.learner.rehearsal.pacer = roles.scorer.pacer
         calibrate_scorer(learner, roles.scorer)
     if roles.queue is not None and roles.scorer is not None:  # ... and re-ranks the queue
         learner.on_alert.append(rescore_on_drift(roles.queue, model, roles.scorer.rule.strategy))
