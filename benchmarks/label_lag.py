@@ -54,18 +54,22 @@ DELAYS = (0, 500, 5000)
 BUDGET = 0.05
 CAPACITY = 0.025
 WARMUP = 5000
-#: Arms: (name, fresh-first queue, paced budget, rehearsal, self-training).
+#: Arms: (name, fresh-first queue, paced budget, rehearsal, forgetting standardiser,
+#: self-training).
 ARMS = (
-    ("no_fallback", False, False, False, False),
-    ("fallback", True, True, True, False),
-    ("self_training", True, True, True, True),
+    ("no_fallback", False, False, False, False, False),
+    ("fallback", True, True, True, True, False),
+    ("self_training", True, True, True, True, True),
 )
-#: With ``--parts``: each part of the fallback alone, and the fallback without rehearsal.
+#: With ``--parts``: each part of the fallback alone, and the fallback without
+#: rehearsal and without the forgetting standardiser.
 PARTS = (
-    ("queue_only", True, False, False, False),
-    ("pacing_only", False, True, False, False),
-    ("rehearsal_only", False, False, True, False),
-    ("no_rehearsal", True, True, False, False),
+    ("queue_only", True, False, False, False, False),
+    ("pacing_only", False, True, False, False, False),
+    ("rehearsal_only", False, False, True, False, False),
+    ("forget_only", False, False, False, True, False),
+    ("no_rehearsal", True, True, False, True, False),
+    ("no_forget", True, True, True, False, False),
 )
 #: The issue's targets at the longest delay.
 TARGET_RECOVERED = 0.5
@@ -73,21 +77,28 @@ TARGET_WORST_POINTS = 0.5
 
 
 def run_arm(
-    task: tuple[str, int, str, bool, bool, bool, bool, int, int | None],
+    task: tuple[str, int, str, bool, bool, bool, bool, bool, int, int | None],
 ) -> dict[str, Any]:
     """One simulation: stream, delay, arm; returns its figures."""
     logging.getLogger("stream_al").setLevel(logging.ERROR)
-    source, delay, arm, fresh, pace, rehearse, self_training, seed, limit = task
+    source, delay, arm, fresh, pace, rehearse, forget, self_training, seed, limit = task
     address = source if source.startswith("synth:") else str(data_dir() / source)
     stream = open_stream(address, limit=limit, seed=seed)
     rule = make_rule("auto", BUDGET, seed=seed)
     options = LagOptions(
-        capacity=CAPACITY, fallback=fresh, self_training=self_training, pace=pace, rehearse=rehearse
+        capacity=CAPACITY,
+        fallback=fresh,
+        self_training=self_training,
+        pace=pace,
+        rehearse=rehearse,
+        forget=forget,
     )
     annotators, st, pacer = options.build(rule.budget)
     result = simulate(
         stream,
-        make_model("logreg", classes=stream.info.classes, seed=seed),
+        make_model(
+            "logreg", classes=stream.info.classes, seed=seed, halflife=options.input_halflife()
+        ),
         rule,
         label_delay=delay,
         monitor=DriftMonitor(labelled="adwin"),
@@ -232,8 +243,11 @@ def print_table(rows: Sequence[dict[str, Any]]) -> None:
 
 def print_parts(rows: Sequence[dict[str, Any]]) -> None:
     """Each part of the fallback alone, points over no fallback (whole stream | after warm-up)."""
-    arms = ("queue_only", "pacing_only", "rehearsal_only", "no_rehearsal", "fallback")
-    names = ("queue", "pacing", "rehearsal", "q+p", "all")
+    arms = (
+        *("queue_only", "pacing_only", "rehearsal_only", "forget_only"),
+        *("no_rehearsal", "no_forget", "fallback"),
+    )
+    names = ("queue", "pacing", "rehearse", "forget", "all-reh.", "all-forg.", "all")
     cells = "".join(f"{n:>10}" for n in names)
     head = f"{'stream':<12}{'delay':>6} {cells} | {cells}"
     print(head)
@@ -261,7 +275,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--parts",
         action="store_true",
         help="also run each part of the fallback alone (acc_queue_only, acc_pacing_only, "
-        "acc_rehearsal_only) and the fallback without rehearsal (acc_no_rehearsal)",
+        "acc_rehearsal_only, acc_forget_only) and the fallback without rehearsal "
+        "(acc_no_rehearsal) and without the forgetting standardiser (acc_no_forget)",
     )
     args = parser.parse_args(argv)
     streams = [s for s in args.streams.split(",") if s] or list(STREAMS)
@@ -269,10 +284,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     delays = sorted({0, *chosen}) if chosen else list(DELAYS)  # 0 is the reference
     arms = (*ARMS, *PARTS) if args.parts else ARMS
     tasks = [
-        (stream, delay, arm, fresh, pace, rehearse, st, seed, args.limit)
+        (stream, delay, arm, fresh, pace, rehearse, forget, st, seed, args.limit)
         for stream in streams
         for delay in delays
-        for arm, fresh, pace, rehearse, st in arms
+        for arm, fresh, pace, rehearse, forget, st in arms
         for seed in range(args.seeds)
     ]
     started = time.perf_counter()

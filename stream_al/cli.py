@@ -70,7 +70,8 @@ def simulate(
         bool,
         typer.Option(
             help="Lag fallback: fresh-first queue, budget fitted to the annotators, "
-            "rehearsal of recent labels while they come back late"
+            "rehearsal of recent labels while they come back late, a standardiser "
+            "that follows recent inputs"
         ),
     ] = True,
     self_training: Annotated[
@@ -82,6 +83,15 @@ def simulate(
         typer.Option(
             "--rehearse/--no-rehearse",
             help="Replay recent human labels while labels lag (default: with the fallback)",
+            show_default=False,
+        ),
+    ] = None,
+    forget: Annotated[
+        bool | None,
+        typer.Option(
+            "--forget/--no-forget",
+            help="Standardise inputs against recent items (half-life 1,000 items), not the "
+            "whole stream (default: with the fallback)",
             show_default=False,
         ),
     ] = None,
@@ -121,7 +131,14 @@ def simulate(
         limit=limit,
         progress=err if err.is_terminal else None,
         lag=LagOptions(
-            capacity, fallback, queue_size, half_life, item_ttl, self_training, rehearse=rehearse
+            capacity,
+            fallback,
+            queue_size,
+            half_life,
+            item_ttl,
+            self_training,
+            rehearse=rehearse,
+            forget=forget,
         ),
         warmup=warmup,
     )

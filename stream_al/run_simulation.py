@@ -42,9 +42,15 @@ def run_simulation(
     stream = open_stream(data, target=target, text=text, limit=limit, seed=seed)
     info = stream.info
     rule = make_rule(strategy, budget, seed=seed)
-    learner_model = make_model(model, classes=info.classes, seed=seed, text=info.text is not None)
-    monitor = None if drift == "none" else DriftMonitor(labelled=drift)
     options = lag or LagOptions()
+    learner_model = make_model(
+        model,
+        classes=info.classes,
+        seed=seed,
+        text=info.text is not None,
+        halflife=options.input_halflife(),
+    )
+    monitor = None if drift == "none" else DriftMonitor(labelled=drift)
     annotators, self_training, pacer = options.build(rule.budget)
     rehearsal = options.rehearsal(seed)
 

@@ -11,6 +11,8 @@ True
 (600.0, 8, 0.5)
 >>> LagSettings(rehearse=False).rehearsal() is None
 True
+>>> LagSettings().input_halflife(), LagSettings(forget=False).input_halflife()
+(1000.0, None)
 """
 
 from __future__ import annotations
@@ -76,6 +78,12 @@ class LagSettings(Section):
         Weight of a replayed step, as a multiple of the label's own weight.
     rehearse_memory
         Most recent human labels kept for rehearsal (memory is bounded by it).
+    forget
+        Whether the model's standardiser weighs recent inputs more than old
+        ones, so that it follows the stream without labels (river models; a
+        model restored from a checkpoint keeps the standardiser it was saved with).
+    forget_half_life
+        Scored items for an input's weight in the standardiser to halve.
     """
 
     self_training_enabled: bool = False
@@ -94,6 +102,8 @@ class LagSettings(Section):
     rehearse_replays: int = Field(8, ge=1)
     rehearse_weight: float = Field(0.5, gt=0.0, le=1.0)
     rehearse_memory: int = Field(500, ge=1)
+    forget: bool = True
+    forget_half_life: float = Field(1000.0, ge=1.0)
 
     def self_training(self) -> SelfTraining | None:
         """A fresh `SelfTraining` from these settings (None when disabled)."""
@@ -126,3 +136,7 @@ class LagSettings(Section):
             min_lag=self.rehearse_min_lag_s,
             seed=seed,
         )
+
+    def input_halflife(self) -> float | None:
+        """The half-life of the model's standardiser in items (None: the whole stream alike)."""
+        return self.forget_half_life if self.forget else None

@@ -5,12 +5,15 @@ degrades: the queue keeps the freshest valuable items (priority halving
 every `half_life` items, tasks dropped after `item_ttl`, the lowest evicted
 when full), the budget follows the annotators' throughput, and while labels
 come back late (a smoothed lag of 250 items or more) or the annotators are
-behind the budget, the learner rehearses recent human labels; with
+behind the budget, the learner rehearses recent human labels; the model's
+standardiser weighs recent inputs more (half-life 1,000 items), so that it
+follows the stream's inputs without labels; with
 `self_training` the model also learns its confident pseudo-labels (off by
 default, as in the service: on the benchmark streams it is a wash, see the
 README). With the fallback **off**, the queue is a plain bounded buffer (no
 decay, no TTL, newcomers turned away when full), the budget stays fixed, and
-only human labels teach the model, one step each.
+only human labels teach the model, one step each, and the standardiser
+weighs the whole stream alike.
 
 >>> from stream_al.budget import Budget
 >>> team, st, pacer = LagOptions(capacity=0.02).build(Budget(0.05))
@@ -24,6 +27,8 @@ True
 ('reject_new', None, None)
 >>> LagOptions().rehearsal().min_lag, LagOptions(fallback=False).rehearsal()
 (250.0, None)
+>>> LagOptions().input_halflife(), LagOptions(fallback=False).input_halflife()
+(1000.0, None)
 """
 
 from __future__ import annotations
@@ -64,6 +69,11 @@ class LagOptions:
     rehearse
         Whether the learner replays recent human labels while labels lag;
         None: with the fallback.
+    forget
+        Whether the model's standardiser weighs recent inputs more (see
+        `input_halflife`); None: with the fallback.
+    forget_half_life
+        Items for an input's weight in the standardiser to halve when it forgets.
     """
 
     capacity: float | None = None
@@ -74,6 +84,8 @@ class LagOptions:
     self_training: bool = False
     pace: bool | None = None
     rehearse: bool | None = None
+    forget: bool | None = None
+    forget_half_life: float = 1000.0
 
     def build(
         self, budget: Budget
@@ -95,3 +107,8 @@ class LagOptions:
         """The learner's rehearsal while labels lag (None when off)."""
         on = self.fallback if self.rehearse is None else self.rehearse
         return Rehearsal(seed=seed) if on else None
+
+    def input_halflife(self) -> float | None:
+        """The half-life of the model's standardiser (`make_model`'s ``halflife``); None: off."""
+        on = self.fallback if self.forget is None else self.forget
+        return self.forget_half_life if on else None

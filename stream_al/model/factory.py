@@ -101,6 +101,7 @@ def make_model(
     classes: Sequence[Label] | None = None,
     seed: int = 0,
     text: bool = False,
+    halflife: float | None = None,
 ) -> Model:
     """Build the model called `name` for a stream with the given classes.
 
@@ -116,6 +117,10 @@ def make_model(
     text
         Turn item text into features: TF-IDF (words and word pairs) for river
         models, sentence embeddings (the ``text`` extra) for torch models.
+    halflife
+        River models: items for an item's weight in the standardiser's mean
+        and variance to halve (`StandardiseOneHot`); None: the whole stream
+        weighs alike. Torch models keep their own standardisation.
 
     Examples
     --------
@@ -127,10 +132,10 @@ def make_model(
     if name not in _BUILDERS:
         raise ConfigError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
     n_classes = len(classes) if classes else 3
-    prepare: base.Transformer = StandardiseOneHot()
+    prepare: base.Transformer = StandardiseOneHot(halflife=halflife)
     if text:
         prepare = compose.TransformerUnion(
-            StandardiseOneHot(skip=(TEXT_KEY,)),
+            StandardiseOneHot(skip=(TEXT_KEY,), halflife=halflife),
             feature_extraction.TFIDF(on=TEXT_KEY, ngram_range=(1, 2)),
         )
     classifier = _BUILDERS[name](n_classes, seed, text)

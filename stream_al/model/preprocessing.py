@@ -23,6 +23,14 @@ class StandardiseOneHot(base.Transformer):
     a string value ``v`` of feature ``f`` becomes ``{"f=v": 1}``. Booleans count
     as numbers. Unseen numeric features pass through centred on themselves (0).
 
+    With a `halflife`, the mean and variance are exponentially weighted
+    instead: an item's weight halves every `halflife` items, so the
+    standardisation follows the stream's inputs without a single label (the
+    lag fallback's use: a model whose labels come back late still sees
+    today's prices as high or low against recent ones). The first items are
+    averaged evenly (the step is ``max(1 - 2**(-1/halflife), 1/n)``), so the
+    start matches the running statistics.
+
     Parameters
     ----------
     clip
@@ -31,6 +39,9 @@ class StandardiseOneHot(base.Transformer):
     skip
         Keys left out of the output (e.g. a raw text field another transformer
         turns into features).
+    halflife
+        Items for an item's weight in the statistics to halve; None: every
+        item weighs the same (running statistics over the whole stream).
 
     Examples
     --------
@@ -39,17 +50,33 @@ class StandardiseOneHot(base.Transformer):
     ...     t.learn_one(x)
     >>> t.transform_one({"a": 3.0, "c": "red"})
     {'a': 1.0, 'c=red': 1}
+    >>> t = StandardiseOneHot(halflife=10)
+    >>> for v in [0.0] * 100 + [10.0] * 100:
+    ...     t.learn_one({"a": v})
+    >>> round(t.transform_one({"a": 10.0})["a"], 3)  # recent items count: 10 is the mean now
+    0.0
     """
 
-    def __init__(self, clip: float = 5.0, skip: tuple[str, ...] = ()) -> None:
+    #: Class default, so models pickled before the parameter existed load as before.
+    halflife: float | None = None
+
+    def __init__(
+        self, clip: float = 5.0, skip: tuple[str, ...] = (), halflife: float | None = None
+    ) -> None:
+        if halflife is not None and not halflife > 0:
+            raise ValueError(f"halflife must be a positive number of items or None, got {halflife}")
         self.clip = clip
         self.skip = skip
+        self.halflife = halflife
         self._n: dict[str, int] = {}
         self._mean: dict[str, float] = {}
         self._m2: dict[str, float] = {}
         self._scale: dict[str, float] = {}
 
     def learn_one(self, x: dict[Any, Any]) -> None:
+        if self.halflife is not None:
+            self._learn_weighted(x, 1.0 - 2.0 ** (-1.0 / self.halflife))
+            return
         n, mean, m2, scale = self._n, self._mean, self._m2, self._scale
         for k, v in x.items():
             if isinstance(v, str) or k in self.skip:
@@ -64,8 +91,27 @@ class StandardiseOneHot(base.Transformer):
             var = s / c
             scale[k] = 1.0 / math.sqrt(var) if var > 1e-24 else 1.0
 
+    def _learn_weighted(self, x: dict[Any, Any], step: float) -> None:
+        """Exponentially weighted mean and variance; ``m2`` holds the variance itself."""
+        n, mean, var, scale = self._n, self._mean, self._m2, self._scale
+        for k, v in x.items():
+            if isinstance(v, str) or k in self.skip:
+                continue
+            c = n.get(k, 0) + 1
+            n[k] = c
+            a = max(step, 1.0 / c)
+            old = mean.get(k, 0.0)
+            d = v - old
+            mean[k] = old + a * d
+            s = (1.0 - a) * (var.get(k, 0.0) + a * d * d)
+            var[k] = s
+            scale[k] = 1.0 / math.sqrt(s) if s > 1e-24 else 1.0
+
     def state(self) -> dict[str, dict[str, float]]:
-        """The running statistics as plain dicts of numbers (for checkpoints without pickle)."""
+        """The running statistics as plain dicts of numbers (for checkpoints without pickle).
+
+        With a `halflife`, ``m2`` holds the weighted variance, not a sum of squares.
+        """
         return {
             "n": dict(self._n),
             "mean": dict(self._mean),

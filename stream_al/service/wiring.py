@@ -135,7 +135,10 @@ def build_roles(settings: Settings, transport: Transport, roles: set[str]) -> Ro
     store = open_store(settings.store.path)
     out = Roles(store=store, producer=transport.producer())
     model = make_model(
-        settings.model.name, classes=settings.model.classes, seed=settings.strategy.seed
+        settings.model.name,
+        classes=settings.model.classes,
+        seed=settings.strategy.seed,
+        halflife=settings.lag.input_halflife(),
     )
     if "queue" in roles:
         out.queue = _queue(settings, store)

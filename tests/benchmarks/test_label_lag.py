@@ -39,7 +39,7 @@ def test_rows_carry_the_contract_keys(tmp_path: Path, capsys: pytest.CaptureFixt
     assert [(r["stream"], r["delay"]) for r in rows] == [("sea", 0), ("sea", 500)]
     for row in rows:
         arms = ("no_delay", "no_fallback", "fallback", "self_training", "queue_only", "pacing_only")
-        arms += ("rehearsal_only", "no_rehearsal")
+        arms += ("rehearsal_only", "forget_only", "no_rehearsal", "no_forget")
         for key in (f"acc_{arm}" for arm in arms):
             assert 0.4 < row[key] <= 1.0, (key, row)
         assert math.isfinite(row["fallback_gain_se"])
@@ -51,7 +51,8 @@ def test_rows_carry_the_contract_keys(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "gain ± se" in printed
     assert "target >= 50%" in printed
     assert "recovered at delay 500: sea" in printed  # judged at the longest delay run
-    assert "rehearsal" in printed
+    assert "rehearse" in printed
+    assert "forget" in printed
     assert "share of the whole-stream loss" not in printed  # only at delays past the warm-up
     assert rows[1]["loss_share_after_warmup"] is None
 
