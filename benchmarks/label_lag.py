@@ -97,7 +97,10 @@ def run_arm(
     result = simulate(
         stream,
         make_model(
-            "logreg", classes=stream.info.classes, seed=seed, halflife=options.input_halflife()
+            "logreg",
+            classes=stream.info.classes,
+            seed=seed,
+            halflife=options.input_halflife(lagging=True),
         ),
         rule,
         label_delay=delay,

@@ -90,8 +90,9 @@ def simulate(
         bool | None,
         typer.Option(
             "--forget/--no-forget",
-            help="Standardise inputs against recent items (half-life 1,000 items), not the "
-            "whole stream (default: with the fallback)",
+            help="Linear models: standardise inputs against recent items (half-life 1,000 "
+            "items), not the whole stream (default: with the fallback, when labels can lag: "
+            "--label-delay or --capacity)",
             show_default=False,
         ),
     ] = None,

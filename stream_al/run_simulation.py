@@ -48,7 +48,7 @@ def run_simulation(
         classes=info.classes,
         seed=seed,
         text=info.text is not None,
-        halflife=options.input_halflife(),
+        halflife=options.input_halflife(lagging=label_delay > 0 or options.capacity is not None),
     )
     monitor = None if drift == "none" else DriftMonitor(labelled=drift)
     annotators, self_training, pacer = options.build(rule.budget)

@@ -80,8 +80,9 @@ class LagSettings(Section):
         Most recent human labels kept for rehearsal (memory is bounded by it).
     forget
         Whether the model's standardiser weighs recent inputs more than old
-        ones, so that it follows the stream without labels (river models; a
-        model restored from a checkpoint keeps the standardiser it was saved with).
+        ones, so that it follows the stream without labels (linear models:
+        `stream_al.model.factory.LINEAR`; a model restored from a checkpoint
+        keeps the standardiser it was saved with).
     forget_half_life
         Scored items for an input's weight in the standardiser to halve.
     """
