@@ -99,6 +99,13 @@ class RiverModel:
         self._observing = True
         self._learn_unsupervised(_features(item))
 
+    def expect_observations(self) -> None:
+        """Every item will come through `observe`: `learn_one` leaves the unsupervised steps be.
+
+        (Otherwise the first `observe` says so; a label learnt before it would count twice.)
+        """
+        self._observing = True
+
     def learn_one(self, item: Item, label: Label, weight: float = 1.0) -> None:
         if label not in self._index:
             self._add_class(label)

@@ -164,6 +164,10 @@ class TorchModel:
         self._observing = True
         self.vectorizer.learn(item)
 
+    def expect_observations(self) -> None:
+        """Every item will come through `observe`: `learn_one` leaves the vectorizer be."""
+        self._observing = True
+
     def learn_one(self, item: Item, label: Label, weight: float = 1.0) -> None:
         if not (math.isfinite(weight) and weight >= 0.0):
             raise ModelError(

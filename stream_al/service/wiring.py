@@ -52,7 +52,8 @@ from stream_al.store import open_store
 from stream_al.store.base import Store
 from stream_al.store.errors import StoreError
 from stream_al.transport.base import Consumer, Offsets, Producer, Record, next_offsets
-from stream_al.transport.codec import FieldMap
+from stream_al.transport.codec import FieldMap, decode_record
+from stream_al.transport.errors import MalformedEventError
 from stream_al.transport.memory import MemoryBroker
 
 __all__ = ["Roles", "Transport", "build_transport", "close_roles", "run_roles"]
@@ -157,6 +158,13 @@ def build_roles(settings: Settings, transport: Transport, roles: set[str]) -> Ro
         out.learner = learner = _learner(settings, model, out)
         labels = transport.consumer([kafka.topic("labels")], f"{kafka.group_id}-learner")
         out.loops.append((labels, _committing(learner.handle, labels)))
+        if "scorer" not in roles:  # a learner on its own sees every item too
+            expect = getattr(learner.model, "expect_observations", None)
+            if expect is not None:  # a label read before its item must not count it twice
+                expect()
+            group = f"{kafka.group_id}-learner-inputs"
+            inputs = transport.consumer([kafka.input_topic], group)
+            out.loops.append((inputs, _committing(_observe(learner, field_map(settings)), inputs)))
     return out
 
 
@@ -288,6 +296,29 @@ def _hot_swap(scorer: Scorer, store: Store) -> Callable[[list[Record]], None]:
             logger.warning("model not swapped version=%s reason=%s", version, exc)
             return
         scorer.swap_model(model, version)
+
+    return handle
+
+
+def _observe(learner: LearnerService, fields: FieldMap) -> Handler:
+    """A learner on its own: every item of the input stream updates its model's
+    unsupervised steps (the standardiser), as the scorer's copy does.
+
+    Without it the learner standardised with the labelled items only (a few
+    percent of the stream, chosen for being uncertain), and every version it
+    announced carried those statistics into the scorers. Malformed events are
+    the scorer's to dead-letter; here they are skipped.
+    """
+
+    def handle(records: Sequence[Record], commit: Callable[[Offsets], None]) -> None:
+        for record in records:
+            try:
+                item = decode_record(record, fields)
+            except MalformedEventError:
+                continue
+            learner.model.observe(item)
+        if records:
+            commit(next_offsets(records))
 
     return handle
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import statistics
 from pathlib import Path
+
+import pytest
 
 from stream_al.config import Settings
 from stream_al.datasets import open_stream
+from stream_al.model.preprocessing import StandardiseOneHot
 from stream_al.service.wiring import Roles, build_roles, build_transport
 from stream_al.transport.codec import encode_event, encode_label
 from stream_al.transport.memory import MemoryBroker
@@ -56,3 +61,45 @@ def test_scorer_queue_and_learner_as_separate_roles_with_model_hot_swap(tmp_path
     for roles in (scorer, queue, learner):
         assert roles.store is not None
         roles.store.close()
+
+
+def test_a_learner_on_its_own_standardises_with_every_item_not_only_the_labelled(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        store={"path": str(tmp_path / "s.db")},
+        model={"classes": ["False", "True"]},
+        api={"enabled": False},
+        lag={"forget": False},  # whole-stream statistics: the mean is exact
+    )
+    broker = MemoryBroker()
+    learner = build_roles(settings, build_transport(settings, broker), {"learner"})
+    assert learner.learner is not None
+    producer = broker.producer()
+    examples = list(open_stream("synth:sea?n=2000", seed=2))
+    labelled = [e for e in examples if e.item.features["x0"] > 8.0]  # a biased few, as queries are
+    for example in examples:
+        producer.send(settings.kafka.input_topic, encode_event(example))
+    for example in labelled:
+        doc = {
+            "id": example.item.id,
+            "label": example.label,
+            "annotator": "ana",
+            "time": 1.0,
+            "item": example.item.model_dump(mode="json"),
+        }
+        producer.send(settings.kafka.topic("labels"), json.dumps(doc).encode())
+    while _pump(learner):
+        pass
+
+    assert learner.learner.model.n_learned == len(labelled)
+    (scaler,) = [
+        step
+        for step in learner.learner.model.estimator.steps.values()  # type: ignore[attr-defined]
+        if isinstance(step, StandardiseOneHot)
+    ]
+    every = statistics.fmean(float(e.item.features["x0"]) for e in examples)
+    assert scaler.state()["n"]["x0"] == len(examples)
+    assert scaler.state()["mean"]["x0"] == pytest.approx(every)  # about 5, not above 8
+    assert learner.store is not None
+    learner.store.close()
