@@ -68,6 +68,7 @@ class StandardiseOneHot(base.Transformer):
         self.clip = clip
         self.skip = skip
         self.halflife = halflife
+        self._step = 0.0 if halflife is None else 1.0 - 2.0 ** (-1.0 / halflife)
         self._n: dict[str, int] = {}
         self._mean: dict[str, float] = {}
         self._m2: dict[str, float] = {}
@@ -75,7 +76,7 @@ class StandardiseOneHot(base.Transformer):
 
     def learn_one(self, x: dict[Any, Any]) -> None:
         if self.halflife is not None:
-            self._learn_weighted(x, 1.0 - 2.0 ** (-1.0 / self.halflife))
+            self._learn_weighted(x, self._step)
             return
         n, mean, m2, scale = self._n, self._mean, self._m2, self._scale
         for k, v in x.items():

@@ -229,13 +229,17 @@ class LabelEvent(NamedTuple):
     hold: str | None = None
 
 
-def encode_label(item_id: str, label: Label, annotator: str, time: float) -> bytes:
-    """A labels-topic value (DESIGN: id, label, annotator, time).
+def encode_label(
+    item_id: str, label: Label, annotator: str, time: float, item: Item | None = None
+) -> bytes:
+    """A labels-topic value (DESIGN: id, label, annotator, time), with the labelled `item` if given.
 
     >>> encode_label("7", "yes", "oracle", 1.5)
     b'{"id":"7","label":"yes","annotator":"oracle","time":1.5}'
     """
-    event = {"id": item_id, "label": label, "annotator": annotator, "time": time}
+    event: dict[str, Any] = {"id": item_id, "label": label, "annotator": annotator, "time": time}
+    if item is not None:
+        event["item"] = item.model_dump(mode="json")
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
 
 

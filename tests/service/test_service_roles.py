@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 from pathlib import Path
 
@@ -81,14 +80,8 @@ def test_a_learner_on_its_own_standardises_with_every_item_not_only_the_labelled
     for example in examples:
         producer.send(settings.kafka.input_topic, encode_event(example))
     for example in labelled:
-        doc = {
-            "id": example.item.id,
-            "label": example.label,
-            "annotator": "ana",
-            "time": 1.0,
-            "item": example.item.model_dump(mode="json"),
-        }
-        producer.send(settings.kafka.topic("labels"), json.dumps(doc).encode())
+        label = encode_label(example.item.id, example.label, "ana", 1.0, item=example.item)
+        producer.send(settings.kafka.topic("labels"), label)
     while _pump(learner):
         pass
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from stream_al.datasets import open_stream
 from stream_al.items import Example
 from stream_al.service.wiring import Roles, build_roles, build_transport
 from stream_al.store.records import PSEUDO_ANNOTATOR
-from stream_al.transport.codec import encode_event
+from stream_al.transport.codec import encode_event, encode_label
 from stream_al.transport.memory import MemoryBroker
 
 STREAM = "synth:stagger?n=1200"  # a concept a linear model learns from a few dozen labels
@@ -37,14 +36,7 @@ def _run(roles: Roles) -> None:
 
 
 def _label(example: Example) -> bytes:
-    doc = {
-        "id": example.item.id,
-        "label": example.label,
-        "annotator": "ana",
-        "time": 1.0,
-        "item": example.item.model_dump(mode="json"),
-    }
-    return json.dumps(doc).encode()
+    return encode_label(example.item.id, example.label, "ana", 1.0, item=example.item)
 
 
 def _label_one_in_100(settings: Settings, broker: MemoryBroker, n: int, *roles: Roles) -> None:
