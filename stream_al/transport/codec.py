@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import sys
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -41,6 +43,7 @@ __all__ = [
     "FieldMap",
     "LabelEvent",
     "decode_event",
+    "decode_item",
     "decode_label",
     "decode_record",
     "encode_event",
@@ -105,6 +108,20 @@ class FieldMap(BaseModel):
 
 
 DEFAULT_FIELDS = FieldMap()
+
+#: Longest item id: ids are store keys and parts of the API's paths (``/v1/tasks/{id}``
+#: takes at most 512 characters too).
+MAX_ID_CHARS = 512
+#: Deepest nesting of an event (metadata values included): deeper JSON is refused before
+#: anything recursive (the store, the API's answers) meets it.
+MAX_DEPTH = 32
+#: Event times must be datetimes (years 1 to 9999), in epoch seconds.
+_TIME_RANGE = (
+    datetime(1, 1, 1, tzinfo=UTC).timestamp(),
+    datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp(),
+)
+_FLOAT_MAX = sys.float_info.max
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def encode_event(
@@ -195,18 +212,54 @@ def _loads(data: bytes | str, where: str | None) -> Any:
     """Parse JSON with orjson; what it refuses is parsed again by `json` for its verdict.
 
     The second parse keeps `json`'s leniency for ``NaN`` and ``Infinity`` (read
-    as missing values) and its error messages, which name line and column.
+    as missing values) and its error messages, which name line and column. What
+    orjson refuses and `json` would let through is refused here too (`_sound`):
+    a lone surrogate in a string (not Unicode: no store, topic or JSON answer
+    could carry it) and nesting past `MAX_DEPTH`. An integer of more than 300
+    digits is read as a float (infinity, that is a missing value, past the
+    float range), so no number overflows later and no digit limit is hit.
     """
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         pass
     try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedEventError(f"not valid UTF-8 JSON ({exc})", where) from exc
+        value = json.loads(data, parse_int=_int)
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise MalformedEventError(f"not valid UTF-8 JSON ({exc})", where, "json") from exc
     except RecursionError as exc:
-        raise MalformedEventError("JSON nested too deeply", where) from exc
+        raise MalformedEventError("JSON nested too deeply", where, "json") from exc
+    _sound(value, where)
+    return value
+
+
+def _int(digits: str) -> int | float:
+    """A JSON integer: exact up to 300 digits (a float holds up to 1.8e308), else a float."""
+    return int(digits) if len(digits) <= 300 else float(digits)
+
+
+def _sound(value: Any, where: str | None, depth: int = 0) -> None:
+    """Refuse lone surrogates anywhere in `value` (keys too) and nesting past `MAX_DEPTH`."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise MalformedEventError(
+                f"the string {value[:40]!r} holds a lone surrogate: not valid Unicode; "
+                "fix the producer's text encoding",
+                where,
+                "json",
+            )
+    elif isinstance(value, dict | list):
+        if depth >= MAX_DEPTH:
+            raise MalformedEventError(
+                f"JSON nested more than {MAX_DEPTH} levels deep", where, "json"
+            )
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                _sound(key, where, depth + 1)
+                _sound(inner, where, depth + 1)
+        else:
+            for inner in value:
+                _sound(inner, where, depth + 1)
 
 
 def decode_record(record: Record, field_map: FieldMap = DEFAULT_FIELDS) -> Item:
@@ -219,7 +272,8 @@ class LabelEvent(NamedTuple):
 
     `hold` names why the label must not be learned yet (an overlap task's label
     waiting for the item to be settled: ``"overlap"`` or ``"conflict"``); the
-    settled label comes as its own message, without `hold`.
+    settled label comes as its own message, without `hold`. `item` is the
+    labelled item when the message carries it.
     """
 
     id: str
@@ -227,6 +281,7 @@ class LabelEvent(NamedTuple):
     annotator: str
     time: float
     hold: str | None = None
+    item: Item | None = None
 
 
 def encode_label(
@@ -244,30 +299,74 @@ def encode_label(
 
 
 def decode_label(data: bytes, where: str | None = None) -> LabelEvent:
-    """Read a labels-topic value back, checking every field.
+    """Read a labels-topic value back, checking every field (the carried item too).
 
     >>> decode_label(b'{"id": "7", "label": "yes", "annotator": "ann", "time": 2}')
-    LabelEvent(id='7', label='yes', annotator='ann', time=2.0, hold=None)
+    LabelEvent(id='7', label='yes', annotator='ann', time=2.0, hold=None, item=None)
     """
-    try:
-        event = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedEventError(f"label is not valid UTF-8 JSON ({exc})", where) from exc
+    event = _loads(data, where)
     if not isinstance(event, dict):
         raise MalformedEventError(f"expected a JSON object, got {_kind(event)}", where)
     label = event.get("label")
-    if not isinstance(label, str | int | bool):
+    if not isinstance(label, str | int | bool) or label == "":
         raise MalformedEventError(
-            f"label must be a string, integer or boolean, got {label!r}", where
+            f"label must be a non-empty string, an integer or a boolean, got {_short(label)}",
+            where,
+            "label",
         )
     annotator = event.get("annotator")
     if not isinstance(annotator, str) or not annotator:
-        raise MalformedEventError(f"annotator must be a non-empty string, got {annotator!r}", where)
+        raise MalformedEventError(
+            f"annotator must be a non-empty string, got {_short(annotator)}", where, "label"
+        )
     time = _time(event, "time", None, where)
     hold = event.get("hold")
     if hold is not None and (not isinstance(hold, str) or not hold):
-        raise MalformedEventError(f"hold must be a non-empty string or absent, got {hold!r}", where)
-    return LabelEvent(_id(event, "id", where), label, annotator, time, hold)
+        raise MalformedEventError(
+            f"hold must be a non-empty string or absent, got {_short(hold)}", where, "label"
+        )
+    raw = event.get("item")
+    item = None if raw is None else decode_item(raw, where)
+    return LabelEvent(_id(event, "id", where), label, annotator, time, hold, item)
+
+
+def decode_item(raw: Any, where: str | None = None) -> Item:
+    """An item in the shape `Item` dumps to (a label message carries one), checked as an event.
+
+    Its id, time, features and text follow the rules of `decode_event`; a
+    feature that is not a finite number or a string is refused.
+
+    >>> decode_item({"id": "7", "event_time": 1.0, "features": {"x": 2}}).features
+    {'x': 2}
+    """
+    if not isinstance(raw, dict):
+        raise MalformedEventError(f"item must be a JSON object, got {_kind(raw)}", where, "item")
+    features = raw.get("features", {})
+    metadata = raw.get("metadata", {})
+    if not isinstance(features, dict) or not isinstance(metadata, dict):
+        raise MalformedEventError("item features and metadata must be objects", where, "item")
+    found: dict[str, FeatureValue] = {}
+    for name, value in features.items():
+        if isinstance(value, bool):
+            found[name] = int(value)
+        elif isinstance(value, str) or (
+            isinstance(value, int | float) and -_FLOAT_MAX <= value <= _FLOAT_MAX
+        ):
+            found[name] = value
+        elif value is not None:
+            raise MalformedEventError(
+                f"item feature {name!r} must be a finite number or a string, got {_short(value)}",
+                where,
+                "item",
+            )
+    _sound(metadata, where)
+    return Item.model_construct(
+        id=_id(raw, "id", where),
+        event_time=_time(raw, "event_time", None, where),
+        features=found,
+        text=_text(raw, "text", where),
+        metadata=metadata,
+    )
 
 
 def _kind(value: object) -> str:
@@ -277,17 +376,31 @@ def _kind(value: object) -> str:
 
 def _id(event: dict[str, Any], name: str, where: str | None) -> str:
     if name not in event:
-        raise MalformedEventError(f"missing id field {name!r}", where)
+        raise MalformedEventError(f"missing id field {name!r}", where, "id")
     value = event[name]
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str) or not value:
+        value = str(value)
+    elif not isinstance(value, str) or not value:
         raise MalformedEventError(
             f"id field {name!r} must be a non-empty string or an integer, got {_kind(value)} "
-            f"{value!r}",
+            f"{_short(value)}",
             where,
+            "id",
+        )
+    if len(value) > MAX_ID_CHARS:
+        raise MalformedEventError(
+            f"id field {name!r} is {len(value)} characters long; at most {MAX_ID_CHARS} "
+            "(use a shorter stable key, e.g. a hash)",
+            where,
+            "id",
         )
     return value
+
+
+def _short(value: Any) -> str:
+    """`value` for an error message, cut short."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _time(
@@ -296,19 +409,23 @@ def _time(
     value = event.get(name) if name is not None else None
     if value is None:
         if default is None:
-            raise MalformedEventError(f"missing time field {name!r}", where)
+            raise MalformedEventError(f"missing time field {name!r}", where, "time")
         return default
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    if isinstance(value, str):
+    low, high = _TIME_RANGE
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if low <= value <= high:  # false for nan; no overflow for big integers either
+            return float(value)
+    elif isinstance(value, str) and len(value) <= 64:
         try:
             moment = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
             return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+        except (ValueError, OverflowError):
+            pass
     raise MalformedEventError(
-        f"time field {name!r} must be epoch seconds or an ISO-8601 string, got {value!r}", where
+        f"time field {name!r} must be epoch seconds (years 1 to 9999) or an ISO-8601 string, "
+        f"got {_short(value)}",
+        where,
+        "time",
     )
 
 
@@ -316,7 +433,9 @@ def _text(event: dict[str, Any], name: str | None, where: str | None) -> str | N
     value = event.get(name) if name is not None else None
     if value is None or isinstance(value, str):
         return value
-    raise MalformedEventError(f"text field {name!r} must be a string, got {_kind(value)}", where)
+    raise MalformedEventError(
+        f"text field {name!r} must be a string, got {_kind(value)}", where, "text"
+    )
 
 
 def _features(
@@ -333,8 +452,11 @@ def _features(
     for name in names:
         value = event[name]
         kind = type(value)
-        if kind is str or kind is int:
+        if kind is str:
             features[name] = value
+        elif kind is int:
+            if -_FLOAT_MAX <= value <= _FLOAT_MAX:  # a float can hold it (so can the model)
+                features[name] = value
         elif kind is float:
             if math.isfinite(value):
                 features[name] = value
@@ -346,6 +468,11 @@ def _features(
             metadata[name] = value
         else:
             raise MalformedEventError(
-                f"feature {name!r} must be a number or a string, got {_kind(value)}", where
+                f"feature {name!r} must be a number or a string, got {_kind(value)}",
+                where,
+                "feature",
             )
+    for value in metadata.values():
+        if isinstance(value, dict | list):
+            _sound(value, where, 1)  # nesting: orjson reads up to 1,024 levels
     return features, metadata

@@ -4,11 +4,13 @@ A dead letter is produced with the original key, and a JSON value (DESIGN:
 original bytes, error, source topic/partition/offset)::
 
     {"error": "malformed event: missing id field 'id'",
+     "kind": "id",
      "source": {"topic": "events", "partition": 0, "offset": 41, "timestamp_ms": 1700000000000},
      "original_b64": "eyJ0aW1lIjogM30=",
      "original_text": "{\\"time\\": 3}",
      "failed_at": 1700000000.5}
 
+``kind`` is the class of the reason (`stream_al.transport.errors.REASON_KINDS`);
 ``original_b64`` is the exact original value (authoritative, any bytes);
 ``original_text`` is the same value decoded as UTF-8 for people reading the
 topic, and null when the value is not valid UTF-8.
@@ -50,7 +52,12 @@ class DeadLetter:
 
 
 def dead_letter(
-    producer: Producer, dlq_topic: str, record: Record, error: str, now: float | None = None
+    producer: Producer,
+    dlq_topic: str,
+    record: Record,
+    error: str,
+    now: float | None = None,
+    kind: str = "shape",
 ) -> None:
     """Send `record` to `dlq_topic` with the `error` that stopped it (see the module docstring).
 
@@ -66,6 +73,8 @@ def dead_letter(
         What was wrong with it and, ideally, what to do.
     now
         Failure time in epoch seconds (default: now).
+    kind
+        The class of the reason (`stream_al.transport.errors.REASON_KINDS`).
     """
     try:
         text: str | None = record.value.decode("utf-8")
@@ -73,6 +82,7 @@ def dead_letter(
         text = None
     envelope = {
         "error": error,
+        "kind": kind,
         "source": {
             "topic": record.topic,
             "partition": record.partition,

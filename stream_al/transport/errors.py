@@ -20,6 +20,7 @@ from __future__ import annotations
 from stream_al.exceptions import DataError, StreamALError
 
 __all__ = [
+    "REASON_KINDS",
     "BrokerUnavailableError",
     "DeliveryError",
     "MalformedEventError",
@@ -44,6 +45,26 @@ class DeliveryError(TransportError):
     """The broker refused a record for a reason retrying cannot fix (size, authorization...)."""
 
 
+#: The classes of reasons a record is dead-lettered for (the ``kind`` of a dead letter and
+#: the label of its counter): ``json`` not UTF-8 JSON, or nested too deeply; ``shape`` not an
+#: object; ``id``, ``time``, ``feature``, ``text``, ``label`` that field of the event or label
+#: is missing or unusable; ``item`` a label for an item nobody knows or whose carried item is
+#: bad; ``class`` a label outside the known classes; ``failure`` the record kept failing a
+#: batch for a reason that is not its shape (isolated after ``[scorer] max_batch_failures``).
+REASON_KINDS = (
+    "json",
+    "shape",
+    "id",
+    "time",
+    "feature",
+    "text",
+    "label",
+    "item",
+    "class",
+    "failure",
+)
+
+
 class MalformedEventError(DataError):
     """One event cannot be turned into an item.
 
@@ -53,10 +74,13 @@ class MalformedEventError(DataError):
         What is wrong, naming the field when there is one.
     where
         Where the event came from (``topic[partition]@offset``), when known.
+    kind
+        The class of the reason, one of `REASON_KINDS`.
     """
 
-    def __init__(self, reason: str, where: str | None = None) -> None:
+    def __init__(self, reason: str, where: str | None = None, kind: str = "shape") -> None:
         self.reason = reason
         self.where = where
+        self.kind = kind
         prefix = f"{where}: " if where else ""
         super().__init__(f"{prefix}malformed event: {reason}")
