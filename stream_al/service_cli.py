@@ -39,26 +39,39 @@ def serve(
 ) -> None:
     """Run `roles` from the configuration until SIGINT / SIGTERM.
 
-    A process holding the queue (roles run and queue) also serves the
-    annotation API on a background thread (``[api]``), stopped first on exit.
+    The steps, so that the process is operable from its first second and stops
+    cleanly at any point:
+
+    1. Catch SIGINT and SIGTERM: from now on a signal sets the stop event,
+       which ends every wait (the broker, a backoff, the loop).
+    2. Build what needs no broker (store, queue, model, scorer, learner) and,
+       in a process holding the queue, serve the annotation API (``[api]``)
+       with ``/healthz`` answering 503 with what it waits for; start the
+       alert routing and the scheduled jobs.
+    3. Reach the broker, as long as it takes (``/healthz``: ``broker:
+       unreachable since ...``), create the topics, subscribe the loops.
+    4. Run the loops until stopped, then close everything (the API first).
+
     `replay` feeds a file or synthetic stream into the input topic, and `oracle`
     answers the local queue's tasks from its true labels (stand-ins for a
     producer and for annotators, for trying the service out).
     """
     from stream_al.config import load_settings
     from stream_al.service.wiring import (
-        build_roles,
         build_transport,
         close_roles,
+        connect_roles,
+        prepare_roles,
         run_roles,
         stop_on_signals,
     )
+    from stream_al.transport.errors import BrokerUnavailableError
 
     settings = load_settings(config)
     logging.getLogger("kafka").setLevel(logging.CRITICAL)  # our transport logs outages once
-    transport = build_transport(settings)
-    built = build_roles(settings, transport, roles)
-    with stop_on_signals() as stop:
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log what they did
+    with stop_on_signals() as stop:  # 1
+        built = prepare_roles(settings, roles, stop=stop)  # 2
         try:
             if built.queue is not None and settings.api.enabled:
                 from stream_al.api.embedded import start_api
@@ -67,6 +80,15 @@ def serve(
             from stream_al.service.operations import start_operations
 
             built.on_close.append(start_operations(settings, built).close)
+            transport = build_transport(settings, health=built.health, stop=stop)
+            try:
+                connect_roles(built, settings, transport, roles)  # 3
+            except BrokerUnavailableError:
+                if not stop.is_set():
+                    raise
+                logger.info("stopped before the broker answered")
+                close_roles(built)
+                return
             if replay is not None:
                 _replay_in_background(
                     replay, transport.producer(), settings.kafka.input_topic, rate, stop
@@ -86,7 +108,7 @@ def serve(
             "embedded" if settings.kafka.embedded else ",".join(settings.kafka.bootstrap_servers),
             settings.store.path,
         )
-        run_roles(
+        run_roles(  # 4
             built, stop, poll_ms=settings.scorer.poll_timeout_ms, batch=settings.scorer.batch_size
         )
 

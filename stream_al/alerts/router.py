@@ -60,7 +60,7 @@ class AlertRouter:
     >>> clock.advance(60.0); router.emit(alert)
     True
     >>> len(sink.alerts), router.stats()["suppressed"]
-    (2, {'drift': 1, 'label_lag': 0})
+    (2, {'drift': 1, 'label_lag': 0, 'stream_failure': 0})
     """
 
     def __init__(

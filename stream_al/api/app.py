@@ -66,10 +66,14 @@ def create_app(
     app.include_router(v1_router)
     app.include_router(dashboard_router(static_dir))
 
-    @app.get("/healthz")
-    def healthz() -> Health:
-        """Answers while the server runs (no token needed)."""
-        return Health()
+    @app.get("/healthz", responses={503: {"model": Health}})
+    def healthz(response: Response) -> Health:
+        """``ok`` (200) when nothing waits; else 503 with what waits and since when, e.g.
+        ``{"broker": "unreachable since 2026-01-01T00:00:00Z"}`` (no token needed)."""
+        waiting = service.health.waiting()
+        if waiting:
+            response.status_code = 503
+        return Health(status="waiting" if waiting else "ok", waiting=waiting)
 
     @app.get("/metrics", response_class=Response)
     def prometheus() -> Response:

@@ -18,6 +18,7 @@ from stream_al.api.app import create_app
 from stream_al.api.server import ApiServer
 from stream_al.api.service import AnnotationService, Probes
 from stream_al.clock import Clock
+from stream_al.service.counters import StreamCounters, read_counters
 from stream_al.store.base import Store
 
 if TYPE_CHECKING:
@@ -26,7 +27,14 @@ if TYPE_CHECKING:
     from stream_al.service.scorer import Scorer
     from stream_al.service.wiring import Roles
 
-__all__ = ["accuracy_probe", "budget_probe", "build_service", "lag_probe", "start_api"]
+__all__ = [
+    "accuracy_probe",
+    "budget_probe",
+    "build_service",
+    "lag_probe",
+    "records_probe",
+    "start_api",
+]
 
 
 def budget_probe(store: Store, fraction: float) -> Callable[[], Mapping[str, float] | None]:
@@ -58,6 +66,16 @@ def accuracy_probe(learner: LearnerService | None) -> Callable[[], float | None]
     return read
 
 
+def records_probe(store: Store) -> Callable[[], Mapping[str, StreamCounters]]:
+    """What became of the records of the scorer and the learner, from the counters they
+    save in the store with each batch (whichever process they run in)."""
+
+    def read() -> Mapping[str, StreamCounters]:
+        return read_counters(store, ("scorer", "learner"))
+
+    return read
+
+
 def lag_probe(scorer: Scorer | None) -> Callable[[], Mapping[str, float | None] | None]:
     """The scorer's lag figures, when the scorer runs in this process."""
 
@@ -71,13 +89,14 @@ def build_service(
     settings: Settings, roles: Roles, clock: Clock | None = None
 ) -> AnnotationService:
     """The `AnnotationService` over the queue, store, producer and lock of `roles`."""
-    if roles.queue is None or roles.store is None or roles.producer is None:
+    if roles.queue is None or roles.store is None:
         raise ValueError("the annotation API needs a process holding the queue (run or queue)")
     probes = Probes(
         budget=budget_probe(roles.store, settings.strategy.budget),
         accuracy=accuracy_probe(roles.learner),
         oldest_arrival=roles.queue.oldest_arrival,
         lag=lag_probe(roles.scorer),
+        records=records_probe(roles.store),
     )
     return AnnotationService(
         roles.queue,
@@ -88,6 +107,7 @@ def build_service(
         lock=roles.lock,
         settings=settings.api,
         probes=probes,
+        health=roles.health,
     )
 
 

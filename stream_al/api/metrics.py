@@ -14,13 +14,14 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from stream_al.api.service import AnnotationService
+from stream_al.service.counters import StreamCounters
 
 __all__ = ["ApiMetrics", "ServiceCollector"]
 
@@ -82,6 +83,30 @@ class ServiceCollector(Collector):
         for event, n in sorted(snap.queue.counts.items()):
             events.add_metric([event], n)
         yield events
+        yield from _records(snap.records)
+
+
+def _records(records: Mapping[str, StreamCounters]) -> Iterator[Metric]:
+    """What became of each role's input records (scorer: events; learner: labels)."""
+    handled = CounterMetricFamily(
+        "stream_al_records_handled", "Records handled in full", labels=["role"]
+    )
+    duplicates = CounterMetricFamily(
+        "stream_al_duplicates_dropped", "Records dropped as already handled", labels=["role"]
+    )
+    letters = CounterMetricFamily(
+        "stream_al_dead_letters", "Records sent to the dead-letter topic", labels=["role", "reason"]
+    )
+    failures = CounterMetricFamily(
+        "stream_al_batch_failures", "Failed attempts at a batch", labels=["role"]
+    )
+    for role, counts in sorted(records.items()):
+        handled.add_metric([role], counts.scored)
+        duplicates.add_metric([role], counts.duplicates)
+        failures.add_metric([role], counts.batch_failures)
+        for reason, n in sorted(counts.dead_lettered.items()):
+            letters.add_metric([role, reason], n)
+    yield from (handled, duplicates, letters, failures)
 
 
 def _counter(name: str, doc: str, value: float | None) -> Metric:

@@ -37,6 +37,7 @@ __all__ = [
     "LeaseOut",
     "Me",
     "QualityOut",
+    "RecordsOut",
     "StatsOut",
     "TaskOut",
     "TaskStateOut",
@@ -58,7 +59,11 @@ class ErrorOut(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok"] = "ok"
+    status: Literal["ok", "waiting"] = "ok"
+    waiting: dict[str, str] = Field(
+        default_factory=dict,
+        description='What the process waits for, e.g. {"broker": "unreachable since ..."}',
+    )
 
 
 class Me(BaseModel):
@@ -119,6 +124,17 @@ class AnnotatorOut(BaseModel):
     labels: int
 
 
+class RecordsOut(BaseModel):
+    """What became of one role's input records, since its store began."""
+
+    handled: int = Field(description="Items scored (scorer) or labels taken in (learner)")
+    duplicates: int = Field(description="Dropped: their id was handled already (replays)")
+    dead_lettered: dict[str, int] = Field(
+        description="Sent to the dead-letter topic, by the class of the reason"
+    )
+    batch_failures: int = Field(description="Failed attempts at a batch (each retry counts)")
+
+
 class StatsOut(BaseModel):
     """The queue, the label lag, the budget and the model, now."""
 
@@ -148,6 +164,11 @@ class StatsOut(BaseModel):
         None, description="Mean calibrated confidence of recent items: needs no label"
     )
     last_drift: dict[str, Any] | None
+    items_scored: int = Field(0, description="Items the scorer handled (duplicates not counted)")
+    records: dict[str, RecordsOut] = Field(
+        default_factory=dict,
+        description="What became of the records of each role (scorer: events; learner: labels)",
+    )
     annotator: AnnotatorOut
 
 

@@ -27,6 +27,7 @@ from stream_al.api.schemas import (
     LeaseOut,
     Me,
     QualityOut,
+    RecordsOut,
     StatsOut,
     TaskStateOut,
 )
@@ -37,6 +38,8 @@ from stream_al.config.sections import ApiSettings
 from stream_al.items import Label
 from stream_al.lag.tracker import LagTracker
 from stream_al.queue import AnnotationQueue, QueueStats, Task
+from stream_al.service.counters import StreamCounters
+from stream_al.service.health import Health
 from stream_al.store.base import Store
 from stream_al.transport.base import Producer
 
@@ -70,12 +73,15 @@ class Probes:
     lag
         The scorer's lag figures (`Scorer.lag_figures`):
         ``admission_rate``, ``labeling_rate``, ``label_free_accuracy``, ``pseudo_labels``.
+    records
+        What became of each role's input records (`StreamCounters` by role).
     """
 
     budget: Callable[[], Mapping[str, float] | None] = _unknown
     accuracy: Callable[[], float | None] = _unknown
     oldest_arrival: Callable[[], float | None] = _unknown
     lag: Callable[[], Mapping[str, float | None] | None] = _unknown
+    records: Callable[[], Mapping[str, StreamCounters] | None] = _unknown
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,8 @@ class Snapshot:
     #: Median admission-to-label lag of the last 100 labels given here (nan: none yet).
     label_lag_median_seconds: float = float("nan")
     label_lag_median_items: float = float("nan")
+    #: What became of each role's input records.
+    records: Mapping[str, StreamCounters] = field(default_factory=dict)
 
 
 class AnnotationService:
@@ -115,6 +123,8 @@ class AnnotationService:
         ``[api]``: label policy and publishing timeout.
     probes
         Budget, accuracy and label-lag figures from the rest of the service.
+    health
+        What the process waits for (``/healthz``); None: nothing ever.
     """
 
     def __init__(
@@ -128,8 +138,10 @@ class AnnotationService:
         lock: threading.RLock | None = None,
         settings: ApiSettings | None = None,
         probes: Probes | None = None,
+        health: Health | None = None,
     ) -> None:
         self.queue = queue
+        self.health = health or Health()
         self.store = store
         self.producer = producer
         self.labels_topic = labels_topic
@@ -212,6 +224,16 @@ class AnnotationService:
             accuracy_estimate=snap.accuracy,
             accuracy_label_free=snap.lag.get("label_free_accuracy"),
             last_drift=snap.last_drift,
+            items_scored=snap.records["scorer"].scored if "scorer" in snap.records else 0,
+            records={
+                role: RecordsOut(
+                    handled=c.scored,
+                    duplicates=c.duplicates,
+                    dead_lettered=dict(c.dead_lettered),
+                    batch_failures=c.batch_failures,
+                )
+                for role, c in snap.records.items()
+            },
             annotator=AnnotatorOut(name=who.name, labels=mine),
         )
 
@@ -246,6 +268,7 @@ class AnnotationService:
                 lag=self.probes.lag() or {},
                 label_lag_median_seconds=self.label_lag.recent_median(),
                 label_lag_median_items=self.label_lag.recent_median(items=True),
+                records=self.probes.records() or {},
             )
 
     def quality(self) -> QualityOut:

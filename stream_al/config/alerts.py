@@ -1,9 +1,9 @@
 """The ``[alerts]`` section: where alerts go, how often a repeat may go, when lag alerts.
 
 >>> AlertSettings().sinks, AlertSettings(cooldown_s=60).cooldown_s
-(['log', 'topic'], {'drift': 60.0, 'label_lag': 60.0})
+(['log', 'topic'], {'drift': 60.0, 'label_lag': 60.0, 'stream_failure': 60.0})
 >>> AlertSettings(cooldown_s={"label_lag": 900}).cooldown_s
-{'drift': 300.0, 'label_lag': 900.0}
+{'drift': 300.0, 'label_lag': 900.0, 'stream_failure': 300.0}
 >>> AlertSettings(sinks="log, webhook", webhook_url="https://hooks.example.com/x").webhook_url
 SecretStr('**********')
 >>> AlertSettings(lag_items="none").lag_items is None
@@ -29,7 +29,7 @@ _NoneWord = BeforeValidator(none_word)
 #: The alert sinks: the service log, a webhook (Slack-compatible), the alerts topic.
 SinkName = Literal["log", "webhook", "topic"]
 #: The alert kinds (those of `stream_al.drift.alerts.AlertKind`), each with its cooldown.
-CooldownKind = Literal["drift", "label_lag"]
+CooldownKind = Literal["drift", "label_lag", "stream_failure"]
 _KINDS: tuple[CooldownKind, ...] = get_args(CooldownKind)
 _DEFAULT_COOLDOWN_S = 300.0
 _DEFAULT_SINKS: list[SinkName] = ["log", "topic"]
@@ -58,7 +58,7 @@ class AlertSettings(Section):
     cooldown_s
         Seconds during which a repeat of an alert (same kind, detector, source)
         is held back, per kind: one value for all, or a table (``{drift = 600,
-        label_lag = 900}``; a kind left out gets 300).
+        label_lag = 900, stream_failure = 60}``; a kind left out gets 300).
     lag_items
         A labeling-lag alert when more tasks wait for a label; ``"none"``: no limit.
     lag_seconds

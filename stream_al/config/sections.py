@@ -259,11 +259,19 @@ class ScorerSettings(Section):
         Whether every prediction goes to the predictions topic.
     poll_timeout_ms
         How long one poll of the input topic waits.
+    max_batch_failures
+        Failed attempts in a row at one batch (of any role: events, labels,
+        candidates) before its records are tried one by one and those that
+        still fail are dead-lettered with the error, so the stream goes on.
+        Attempts are spaced by a backoff (0.5 s doubling: the default gives up
+        on a batch after about 8 s). Failures of the store or the broker are
+        retried for as long as they last instead.
     """
 
     batch_size: int = Field(500, ge=1)
     publish_predictions: bool = True
     poll_timeout_ms: int = Field(1000, ge=0)
+    max_batch_failures: int = Field(5, ge=1)
 
 
 class ApiSettings(Section):

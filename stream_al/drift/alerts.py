@@ -15,12 +15,14 @@ from stream_al.exceptions import DriftError
 
 __all__ = ["AlertKind", "AlertSource", "DriftAlert", "Severity"]
 
-#: What happened: a drift; a labeling lag (raised elsewhere, same record).
-AlertKind = Literal["drift", "label_lag"]
+#: What happened: a drift; a labeling lag, or records a role kept failing on (raised
+#: elsewhere, same record).
+AlertKind = Literal["drift", "label_lag", "stream_failure"]
 #: How urgent: labelled drift is confirmed by labels, label-free drift is a hint.
 Severity = Literal["warning", "critical"]
-#: Which stream the detector watched; ``"queue"``: the annotation queue (labeling lag).
-AlertSource = Literal["labelled", "label_free", "queue"]
+#: Which stream the detector watched; ``"queue"``: the annotation queue (labeling lag);
+#: ``"stream"``: a role's input records (a stream failure).
+AlertSource = Literal["labelled", "label_free", "queue", "stream"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,14 +32,16 @@ class DriftAlert:
     Attributes
     ----------
     kind
-        ``"drift"`` (``"label_lag"`` is reserved for labeling-lag alerts).
+        ``"drift"`` (``"label_lag"`` is reserved for labeling-lag alerts,
+        ``"stream_failure"`` for records a role isolated after failing on them).
     severity
         ``"warning"`` or ``"critical"``.
     detector
         The name of the detector that fired.
     source
         ``"labelled"`` (error stream of labelled items), ``"label_free"``
-        (uncertainty of every item) or ``"queue"`` (labeling lag).
+        (uncertainty of every item), ``"queue"`` (labeling lag) or ``"stream"``
+        (a role's input records).
     statistic
         The detector's statistic when it fired (nan when it has none).
     position

@@ -19,6 +19,7 @@ from stream_al.items import Item
 from stream_al.lag.rehearsal import Rehearsal
 from stream_al.learner import Learner
 from stream_al.model.base import Model
+from stream_al.service.counters import StreamCounters, counters_key
 from stream_al.store.checkpoint import load_checkpoint, save_checkpoint
 from stream_al.store.errors import LabelConflictError
 from stream_al.store.records import REVIEW_PREFIX, LabelSource
@@ -123,6 +124,8 @@ class LearnerService:
         self.clock = clock or SystemClock()
         self.version = _last_version(store, name)  # a restart goes on from the stored ones
         self._since_checkpoint = 0
+        #: What became of the labels-topic records so far (saved with every batch).
+        self.counters = StreamCounters.from_state(store.load_state(counters_key("learner")))
         self.on_alert: list[Callable[[DriftAlert], None]] = []
         #: Where alerts go; the service sets an `AlertRouter`'s ``emit`` (dedupe, sinks).
         self.emit_alert: Callable[[DriftAlert], object] = self.send_alert
@@ -159,9 +162,12 @@ class LearnerService:
         6. In one store transaction: log the labels, mark them learned.
         7. Commit the offsets of the batch.
         """
-        decoded = self._decode(records)  # 1
+        batch = StreamCounters()
+        decoded = self._decode(records, batch)  # 1
         held = [event for event, _ in decoded if event.hold is not None]
         fresh = self._new_labels([(e, item) for e, item in decoded if e.hold is None])  # 2
+        batch.scored = len(fresh) + len(held)
+        batch.duplicates = len(decoded) - batch.scored
         for event, item in fresh:  # 3
             random, lag = self._provenance(event)
             position = self.learner.labelled.n
@@ -178,6 +184,8 @@ class LearnerService:
             for event, _ in fresh:
                 self._log(event)
             self.store.mark_seen([_learned_key(e) for e, _ in fresh])
+            self.store.save_state(counters_key("learner"), self.counters.plus(batch).state())
+        self.counters.add(batch)
         if records:
             commit(next_offsets(records))  # 7
         return len(fresh)
@@ -208,17 +216,20 @@ class LearnerService:
         return version
 
     # -- steps ------------------------------------------------------------------------------
-    def _decode(self, records: Sequence[Record]) -> list[tuple[LabelEvent, Item]]:
+    def _decode(
+        self, records: Sequence[Record], counts: StreamCounters
+    ) -> list[tuple[LabelEvent, Item]]:
         out: list[tuple[LabelEvent, Item]] = []
         for record in records:
             try:
                 event = decode_label(record.value, record.where)
-                item = _carried_item(record.value) or self.lookup(event.id)
             except MalformedEventError as exc:
-                self._reject(record, str(exc))
+                self._reject(record, str(exc), exc.kind, counts)
                 continue
+            item = event.item or self.lookup(event.id)
             if item is None:
-                self._reject(record, f"label for unknown item {event.id!r}: no features to learn")
+                reason = f"label for unknown item {event.id!r}: no features to learn"
+                self._reject(record, reason, "item", counts)
                 continue
             out.append((event, item))
         return out
@@ -248,8 +259,9 @@ class LearnerService:
             return False, None
         return decision.random, max(0.0, event.time - decision.time)
 
-    def _reject(self, record: Record, reason: str) -> None:
-        dead_letter(self.producer, self.topics.dlq, record, reason)
+    def _reject(self, record: Record, reason: str, kind: str, counts: StreamCounters) -> None:
+        dead_letter(self.producer, self.topics.dlq, record, reason, kind=kind)
+        counts.dead_letter(kind)
         logger.warning("dead-lettered label where=%s reason=%s", record.where, reason)
 
     def send_alert(self, alert: DriftAlert) -> None:
@@ -284,13 +296,3 @@ def _last_version(store: Store, name: str) -> int:
 
 def _learned_key(event: LabelEvent) -> str:
     return f"label:{event.id}:{event.annotator}"
-
-
-def _carried_item(value: bytes) -> Item | None:
-    """The item a label message carries along (optional ``item`` field)."""
-    try:
-        doc = json.loads(value)
-        raw = doc.get("item") if isinstance(doc, dict) else None
-        return Item.model_validate(raw) if raw is not None else None
-    except ValueError as exc:
-        raise MalformedEventError(f"label carries a bad item: {exc}") from exc

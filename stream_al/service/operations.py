@@ -148,6 +148,7 @@ def start_operations(settings: Settings, roles: Roles) -> Operations:
     for part in (roles.scorer, roles.learner):
         if part is not None:
             part.emit_alert = router.emit
+    roles.emit_alert = router.emit  # the loops' guards: records isolated after failures
     sched = settings.scheduler
     criteria = _pausable(settings, roles)
     learner = roles.learner

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -24,6 +24,7 @@ from stream_al.lag.estimate import LabelFreeAccuracy
 from stream_al.model.base import Model
 from stream_al.queue import AnnotationQueue, Task
 from stream_al.rules.base import Decision, DecisionRule
+from stream_al.service.counters import StreamCounters, counters_key
 from stream_al.store.records import PSEUDO_ANNOTATOR, DecisionRow
 from stream_al.strategies.base import Scored
 from stream_al.strategies.uncertainty import least_confidence
@@ -65,6 +66,14 @@ class BatchReport:
     dead_lettered: int = 0
     queried: int = 0
     pseudo_labelled: int = 0
+    #: Dead letters by the class of their reason.
+    dead_letters: dict[str, int] = field(default_factory=dict)
+
+    def counts(self) -> StreamCounters:
+        """The batch's share of the scorer's counters."""
+        return StreamCounters(
+            scored=self.scored, duplicates=self.replayed, dead_lettered=dict(self.dead_letters)
+        )
 
 
 class CandidateSink(Protocol):
@@ -191,10 +200,13 @@ class Scorer:
         self.position = 0
         #: Where alerts go; the service sets an `AlertRouter`'s ``emit`` (dedupe, sinks).
         self.emit_alert: Callable[[DriftAlert], object] = self.send_alert
+        #: What became of the records so far (saved with every batch).
+        self.counters = StreamCounters.from_state(store.load_state(counters_key("scorer")))
         saved = store.load_budget_state()
         if saved is not None:
             rule.budget.restore(saved)
             self.position = int(saved.get("seen", 0))
+        self._committed = (rule.budget.state(), self.position)
 
     def swap_model(self, model: Model, version: str) -> None:
         """Score with `model` from the next batch on."""
@@ -221,7 +233,9 @@ class Scorer:
            the offsets of the whole batch.
 
         A crash before 6 replays the batch (duplicates on the topics, keyed by
-        item id); a crash between 6 and 7 replays it as already seen.
+        item id); a crash between 6 and 7 replays it as already seen. A batch
+        that raises is retried by the service loop's `BatchGuard`, after
+        `rewind`.
         """
         report = BatchReport(records=len(records))
         items = self._validate(records, report)  # 1
@@ -231,18 +245,33 @@ class Scorer:
         report.pseudo_labelled = len(pseudo)
         self.producer.flush()  # 5
         now = self.clock.now()
+        budget = self.rule.budget.state()
         with self.store.transaction():  # 6
             if self.sink.in_store:
                 self.sink.offer(chosen)
             self.store.log_decisions(rows)
             for item, label in pseudo:
                 self.store.add_label(item.id, label, PSEUDO_ANNOTATOR, now, "pseudo")
-            self.store.save_budget_state(self.rule.budget.state())
+            self.store.save_budget_state(budget)
+            counted = self.counters.plus(report.counts())
+            self.store.save_state(counters_key("scorer"), counted.state())
             self.store.mark_seen([it.id for it in fresh])
+        self.counters.add(report.counts())
+        self._committed = (budget, self.position)
         self._learn_pseudo(pseudo)  # 7
         if records:
             commit(next_offsets(records))
         return report
+
+    def rewind(self) -> None:
+        """Forget the budget spent and the items counted by a batch that failed before
+        its store transaction ended, so that its retry decides them afresh.
+
+        The model's unsupervised statistics and the drift monitor keep what the
+        failed attempt showed them (a retried item is observed twice).
+        """
+        budget, self.position = self._committed
+        self.rule.budget.restore(budget)
 
     # -- steps ------------------------------------------------------------------------------
     def _validate(self, records: Sequence[Record], report: BatchReport) -> list[Item]:
@@ -251,8 +280,9 @@ class Scorer:
             try:
                 items.append(decode_record(record, self.field_map))
             except MalformedEventError as exc:
-                dead_letter(self.producer, self.topics.dlq, record, str(exc))
+                dead_letter(self.producer, self.topics.dlq, record, str(exc), kind=exc.kind)
                 report.dead_lettered += 1
+                report.dead_letters[exc.kind] = report.dead_letters.get(exc.kind, 0) + 1
                 logger.warning("dead-lettered where=%s reason=%s", record.where, exc)
         return items
 

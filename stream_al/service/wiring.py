@@ -5,6 +5,15 @@ model; `stream-al scorer`, `queue` and `learner` run one role each, talking
 through topics (events → candidates → queue; labels → learner → models →
 scorers) and one store file.
 
+Building is two steps, so that a process is operable before the broker
+answers: `prepare_roles` builds what needs only the store (the queue, the
+model, the scorer and learner with a `LateProducer`), so the annotation API
+and ``/healthz`` can serve at once; `connect_roles` then waits for the broker
+(as long as it takes, reported in `Roles.health`, ended by `Roles.stop`),
+creates the topics and subscribes the loops. `build_roles` does both.
+
+Every loop's handler runs inside a `BatchGuard`: no batch stops the stream.
+
 Threads: the loop runs on one thread; the annotation API serves from others.
 The queue is not thread-safe, so both hold `Roles.lock` around every handler,
 tick, expiry sweep and API operation (polling the log runs without it).
@@ -20,7 +29,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stream_al.clock import SystemClock
 from stream_al.config import Settings
@@ -32,7 +41,10 @@ from stream_al.model.base import Model
 from stream_al.queue import AnnotationQueue
 from stream_al.queue.diversity import Diversity, text_vectors
 from stream_al.rules import make_rule
+from stream_al.service.counters import StreamCounters
 from stream_al.service.fallback import LagFallback, calibrate_scorer
+from stream_al.service.guard import BatchGuard, Handler
+from stream_al.service.health import Health
 from stream_al.service.learner import (
     LearnerService,
     LearnerTopics,
@@ -54,9 +66,27 @@ from stream_al.store.errors import StoreError
 from stream_al.transport.base import Consumer, Offsets, Producer, Record, next_offsets
 from stream_al.transport.codec import FieldMap, decode_record
 from stream_al.transport.errors import MalformedEventError
+from stream_al.transport.late import LateProducer
 from stream_al.transport.memory import MemoryBroker
 
-__all__ = ["Roles", "Transport", "build_transport", "close_roles", "run_roles"]
+if TYPE_CHECKING:
+    from stream_al.drift.alerts import DriftAlert
+
+__all__ = [
+    "Roles",
+    "Transport",
+    "build_roles",
+    "build_transport",
+    "close_roles",
+    "connect_roles",
+    "prepare_roles",
+    "run_roles",
+]
+
+#: Seconds the producer may take to deliver what it holds when the process closes (only an
+#: outage makes it wait: handlers flush before they commit). What it could not deliver was
+#: not committed either, so it is produced again after the restart.
+CLOSE_TIMEOUT_S = 10.0
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +101,18 @@ class Transport:
     broker: MemoryBroker | None = None
 
 
-def build_transport(settings: Settings, broker: MemoryBroker | None = None) -> Transport:
-    """Kafka when brokers are configured, else the embedded in-process transport."""
+def build_transport(
+    settings: Settings,
+    broker: MemoryBroker | None = None,
+    *,
+    health: Health | None = None,
+    stop: threading.Event | None = None,
+) -> Transport:
+    """Kafka when brokers are configured, else the embedded in-process transport.
+
+    Kafka clients report outages to `health` and stop waiting for the broker
+    when `stop` is set.
+    """
     kafka = settings.kafka
     if kafka.embedded:
         mem = broker or MemoryBroker()
@@ -93,13 +133,19 @@ def build_transport(settings: Settings, broker: MemoryBroker | None = None) -> T
         "max_poll_records": kafka.max_poll_records,
         "auto_offset_reset": kafka.auto_offset_reset,
     }
+    watched: dict[str, Any] = {"health": health, "stop": stop}
     return Transport(
         consumer=lambda topics, group: KafkaRecordConsumer(
-            topics, group, bootstrap, client | consumer_extra
+            topics, group, bootstrap, client | consumer_extra, **watched
         ),
-        producer=lambda: KafkaRecordProducer(bootstrap, client),
+        producer=lambda: KafkaRecordProducer(bootstrap, client, **watched),
         ensure=lambda names, compacted: ensure_topics(
-            bootstrap, names, compacted=compacted, client_options=client
+            bootstrap,
+            names,
+            compacted=compacted,
+            client_options=client,
+            connect_timeout=None if stop is not None else 60.0,
+            **watched,
         ),
     )
 
@@ -113,13 +159,14 @@ def field_map(settings: Settings) -> FieldMap:
 
 @dataclass
 class Roles:
-    """The parts one process runs, each a (consumer, handler) loop."""
+    """The parts one process runs, each a (consumer, guarded handler) loop."""
 
-    loops: list[tuple[Consumer, Callable[[list[Record]], Any]]] = field(default_factory=list)
+    loops: list[tuple[Consumer, BatchGuard]] = field(default_factory=list)
     #: Called once a round, on the loop's thread (e.g. a stand-in annotator).
     ticks: list[Callable[[], None]] = field(default_factory=list)
     store: Store | None = None
-    producer: Producer | None = None
+    #: Every part's producer: connected to the broker by `connect_roles`.
+    producer: LateProducer = field(default_factory=LateProducer)
     queue: AnnotationQueue | None = None
     scorer: Scorer | None = None
     learner: LearnerService | None = None
@@ -127,55 +174,126 @@ class Roles:
     lock: threading.RLock = field(default_factory=threading.RLock)
     #: Called first when the roles close (e.g. stopping the API server).
     on_close: list[Callable[[], None]] = field(default_factory=list)
+    #: Set to stop the process: ends the loops, backoffs and waits for the broker.
+    stop: threading.Event = field(default_factory=threading.Event)
+    #: What the process waits for (``/healthz``).
+    health: Health = field(default_factory=Health)
+    #: Where alerts of the loops' guards go (`start_operations` routes them); None: the log.
+    emit_alert: Callable[[DriftAlert], object] | None = None
 
 
 def build_roles(settings: Settings, transport: Transport, roles: set[str]) -> Roles:
-    """Wire `roles` (a subset of scorer, queue, learner) from `settings`."""
+    """Wire `roles` (a subset of scorer, queue, learner) from `settings`, connected."""
+    out = prepare_roles(settings, roles)
+    try:
+        connect_roles(out, settings, transport, roles)
+    except BaseException:
+        close_roles(out)
+        raise
+    return out
+
+
+def prepare_roles(
+    settings: Settings,
+    roles: set[str],
+    *,
+    stop: threading.Event | None = None,
+    health: Health | None = None,
+) -> Roles:
+    """The parts of `roles` that need no broker: store, model, queue, scorer, learner.
+
+    Their producer is a `LateProducer` until `connect_roles`; `health` says
+    ``service: starting`` until then.
+    """
+    store = open_store(settings.store.path)
+    out = Roles(store=store, stop=stop or threading.Event(), health=health or Health())
+    out.health.down("service", "starting")
+    try:
+        model = make_model(
+            settings.model.name,
+            classes=settings.model.classes,
+            seed=settings.strategy.seed,
+            halflife=settings.lag.input_halflife(),
+        )
+        if "queue" in roles:
+            out.queue = _queue(settings, store)
+        if "scorer" in roles:
+            out.scorer = _scorer(settings, model, out, with_learner="learner" in roles)
+        if "learner" in roles:
+            out.learner = _learner(settings, model, out)
+    except BaseException:
+        close_roles(out)
+        raise
+    return out
+
+
+def connect_roles(out: Roles, settings: Settings, transport: Transport, roles: set[str]) -> None:
+    """Reach the broker (waiting as long as it takes, until `out.stop`), create the topics,
+    connect the producer and subscribe the loops of `roles`.
+
+    Raises `BrokerUnavailableError` when the process stops before the broker answered.
+    """
     kafka = settings.kafka
     transport.ensure([kafka.input_topic, *_topics(settings).values()], {kafka.topic("models")})
-    store = open_store(settings.store.path)
-    out = Roles(store=store, producer=transport.producer())
-    model = make_model(
-        settings.model.name,
-        classes=settings.model.classes,
-        seed=settings.strategy.seed,
-        halflife=settings.lag.input_halflife(),
-    )
-    if "queue" in roles:
-        out.queue = _queue(settings, store)
-    if "scorer" in roles:
-        out.scorer = scorer = _scorer(settings, model, out, with_learner="learner" in roles)
+    out.producer.attach(transport.producer())
+    scorer, learner = out.scorer, out.learner
+    if scorer is not None:
         events = transport.consumer([kafka.input_topic], kafka.group_id)
-        out.loops.append((events, _committing(scorer.handle, events)))
-        if "learner" not in roles:  # a separate learner: pick up its versions
+        guard = _guard(out, settings, "scorer", scorer.handle, events, scorer.counters)
+        guard.rewind = scorer.rewind
+        out.loops.append((events, guard))
+        if learner is None:  # a separate learner: pick up its versions
             group = f"{kafka.group_id}-models-{uuid.uuid4().hex[:8]}"  # every scorer sees all
             models = transport.consumer([kafka.topic("models")], group)
-            out.loops.append((models, _hot_swap(scorer, store)))
+            swap = _hot_swap(scorer, out.store)
+            out.loops.append((models, _guard(out, settings, "models", swap, models)))
     elif out.queue is not None:
         candidates = transport.consumer([kafka.topic("candidates")], f"{kafka.group_id}-queue")
-        out.loops.append((candidates, _committing(_offer_to(out.queue, store), candidates)))
-    if "learner" in roles:
-        out.learner = learner = _learner(settings, model, out)
+        handle = _offer_to(out.queue, out.store)
+        out.loops.append((candidates, _guard(out, settings, "queue", handle, candidates)))
+    if learner is not None:
         labels = transport.consumer([kafka.topic("labels")], f"{kafka.group_id}-learner")
-        out.loops.append((labels, _committing(learner.handle, labels)))
-        if "scorer" not in roles:  # a learner on its own sees every item too
+        out.loops.append(
+            (labels, _guard(out, settings, "learner", learner.handle, labels, learner.counters))
+        )
+        if scorer is None:  # a learner on its own sees every item too
             expect = getattr(learner.model, "expect_observations", None)
             if expect is not None:  # a label read before its item must not count it twice
                 expect()
             group = f"{kafka.group_id}-learner-inputs"
             inputs = transport.consumer([kafka.input_topic], group)
-            out.loops.append((inputs, _committing(_observe(learner, field_map(settings)), inputs)))
-    return out
+            observe = _observe(learner, field_map(settings))
+            out.loops.append((inputs, _guard(out, settings, "learner-inputs", observe, inputs)))
+    out.health.up("service")
 
 
-Handler = Callable[[Sequence[Record], Callable[[Offsets], None]], Any]
+def _guard(
+    out: Roles,
+    settings: Settings,
+    role: str,
+    handle: Handler,
+    consumer: Consumer,
+    counters: StreamCounters | None = None,
+) -> BatchGuard:
+    def alert(alert: DriftAlert) -> None:
+        if out.emit_alert is not None:
+            out.emit_alert(alert)
+        else:
+            logger.error("alert %s", alert.message)
 
-
-def _committing(handle: Handler, consumer: Consumer) -> Callable[[list[Record]], Any]:
-    def run(records: list[Record]) -> Any:
-        return handle(records, consumer.commit)
-
-    return run
+    return BatchGuard(
+        role,
+        handle,
+        consumer.commit,
+        out.producer,
+        settings.kafka.topic("dlq"),
+        out.lock,
+        out.stop,
+        counters if counters is not None else StreamCounters(),
+        max_failures=settings.scorer.max_batch_failures,
+        alert=alert,
+        health=out.health,
+    )
 
 
 def _topics(settings: Settings) -> dict[str, str]:
@@ -218,7 +336,6 @@ def _diversity(settings: Settings) -> Diversity | None:
 
 def _scorer(settings: Settings, model: Model, roles: Roles, with_learner: bool) -> Scorer:
     assert roles.store is not None
-    assert roles.producer is not None
     topics = _topics(settings)
     sink: CandidateSink = (
         QueueSink(roles.queue)
@@ -250,7 +367,6 @@ def _scorer(settings: Settings, model: Model, roles: Roles, with_learner: bool) 
 
 def _learner(settings: Settings, model: Model, roles: Roles) -> LearnerService:
     assert roles.store is not None
-    assert roles.producer is not None
     topics = _topics(settings)
     drift = settings.drift
     learner = LearnerService(
@@ -274,13 +390,15 @@ def _learner(settings: Settings, model: Model, roles: Roles) -> LearnerService:
     return learner
 
 
-def _hot_swap(scorer: Scorer, store: Store) -> Callable[[list[Record]], None]:
+def _hot_swap(scorer: Scorer, store: Store | None) -> Handler:
     """Load the newest version announced on the models topic and score with it.
 
-    The announcement's label count also goes to the scorer's pacer.
+    The announcement's label count also goes to the scorer's pacer. Every
+    scorer reads the whole topic in a group of its own: nothing to commit.
     """
+    assert store is not None
 
-    def handle(records: list[Record]) -> None:
+    def handle(records: Sequence[Record], commit: Callable[[Offsets], None]) -> None:
         if not records:
             return
         doc = json.loads(records[-1].value)
@@ -323,8 +441,9 @@ def _observe(learner: LearnerService, fields: FieldMap) -> Handler:
     return handle
 
 
-def _offer_to(queue: AnnotationQueue, store: Store) -> Handler:
+def _offer_to(queue: AnnotationQueue, store: Store | None) -> Handler:
     """The queue role's handler: offer candidates durably, then commit."""
+    assert store is not None
 
     def handle(records: Sequence[Record], commit: Callable[[Offsets], None]) -> None:
         with store.transaction():
@@ -336,23 +455,27 @@ def _offer_to(queue: AnnotationQueue, store: Store) -> Handler:
     return handle
 
 
-def run_roles(roles: Roles, stop: threading.Event, poll_ms: int = 500, batch: int = 500) -> None:
-    """Poll every loop in turn until `stop` is set; then close everything.
+def run_roles(
+    roles: Roles, stop: threading.Event | None = None, poll_ms: int = 500, batch: int = 500
+) -> None:
+    """Poll every loop in turn until `stop` (default `roles.stop`) is set; then close everything.
 
     A loop waits for records only when every loop came back empty last round,
     so a busy input topic is not slowed down by idle label or model topics.
-    Handlers, ticks and the queue's expiry sweep run under `roles.lock`.
+    Each batch goes through its loop's `BatchGuard` (which holds `roles.lock`
+    while the handler runs); ticks and the queue's expiry sweep run under the
+    lock too.
     """
+    stop = stop or roles.stop
     wait = poll_ms // max(1, len(roles.loops))
     idle = True
     try:
-        while not stop.is_set():
+        while not stop.is_set() and not roles.stop.is_set():
             busy = False
-            for consumer, handle in roles.loops:
+            for consumer, guard in roles.loops:
                 records = consumer.poll(batch, timeout_ms=wait if idle else 0)
                 if records:
-                    with roles.lock:
-                        handle(records)
+                    guard(records)
                     busy = True
             idle = not busy
             for tick in roles.ticks:
@@ -362,22 +485,27 @@ def run_roles(roles: Roles, stop: threading.Event, poll_ms: int = 500, batch: in
                 with roles.lock:
                     roles.queue.expire()
     finally:
+        roles.stop.set()  # ends any wait of the parts still running
         close_roles(roles)
 
 
 def close_roles(roles: Roles) -> None:
-    """Run the `on_close` callbacks (the API first), then close consumers, producer, store."""
-    for callback in roles.on_close:
-        try:
-            callback()
-        except Exception:  # close the rest regardless, and say what failed
-            logger.exception("closing failed callback=%r", callback)
-    for consumer, _ in roles.loops:
-        consumer.close()
-    if roles.producer is not None:
-        roles.producer.close()
+    """Run the `on_close` callbacks (the API first), then close consumers, producer, store.
+
+    Each step runs whatever the previous ones did; a failure is logged, never raised.
+    """
+    steps: list[tuple[str, Callable[[], object]]] = [
+        (f"callback {callback!r}", callback) for callback in roles.on_close
+    ]
+    steps += [(f"consumer {consumer!r}", consumer.close) for consumer, _ in roles.loops]
+    steps.append(("producer", lambda: roles.producer.close(CLOSE_TIMEOUT_S)))
     if roles.store is not None:
-        roles.store.close()
+        steps.append(("store", roles.store.close))
+    for what, step in steps:
+        try:
+            step()
+        except Exception:  # close the rest regardless, and say what failed
+            logger.exception("closing failed part=%s", what)
 
 
 @contextmanager

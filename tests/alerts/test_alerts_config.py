@@ -41,7 +41,7 @@ def error_of(**alerts: object) -> str:
 def test_defaults() -> None:
     settings = AlertSettings()
     assert settings.sinks == ["log", "topic"]
-    assert settings.cooldown_s == {"drift": 300.0, "label_lag": 300.0}
+    assert settings.cooldown_s == {"drift": 300.0, "label_lag": 300.0, "stream_failure": 300.0}
     assert (settings.lag_items, settings.lag_seconds) == (5000, 3600.0)
     assert settings.webhook_url is None
 
@@ -57,10 +57,12 @@ def test_values_from_text_as_the_environment_gives_them() -> None:
         }
     )
     assert settings.sinks == ["log", "webhook"]
-    assert settings.cooldown_s == {"drift": 600.0, "label_lag": 900.0}
+    assert settings.cooldown_s == {"drift": 600.0, "label_lag": 900.0, "stream_failure": 300.0}
     assert (settings.lag_items, settings.lag_seconds) == (None, 120.0)
     assert TOKEN not in repr(settings)
-    assert AlertSettings(cooldown_s="45").cooldown_s == {"drift": 45.0, "label_lag": 45.0}
+    assert AlertSettings(cooldown_s="45").cooldown_s == dict.fromkeys(
+        ("drift", "label_lag", "stream_failure"), 45.0
+    )
     assert AlertSettings(cooldown_s='{"drift": 5}').cooldown_s["label_lag"] == 300.0
 
 

@@ -48,8 +48,8 @@ def test_a_repeat_inside_the_cooldown_is_suppressed_and_counted(clock: FakeClock
     assert router.emit(make_alert(position=3)) is True  # the window is over
     assert [alert.position for alert in sink.alerts] == [1, 3]
     stats = router.stats()
-    assert stats["sent"] == {"drift": 2, "label_lag": 0}
-    assert stats["suppressed"] == {"drift": 1, "label_lag": 0}
+    assert stats["sent"] == {"drift": 2, "label_lag": 0, "stream_failure": 0}
+    assert stats["suppressed"] == {"drift": 1, "label_lag": 0, "stream_failure": 0}
 
 
 def test_a_suppressed_repeat_does_not_extend_the_window(clock: FakeClock) -> None:
@@ -84,7 +84,11 @@ def test_each_kind_has_its_own_cooldown(clock: FakeClock) -> None:
 
 def test_a_kind_left_out_of_the_mapping_gets_the_default(clock: FakeClock) -> None:
     router = AlertRouter([Collect()], cooldown_s={"drift": 5.0}, clock=clock)
-    assert router.cooldown_s == {"drift": 5.0, "label_lag": DEFAULT_COOLDOWN_S}
+    assert router.cooldown_s == {
+        "drift": 5.0,
+        "label_lag": DEFAULT_COOLDOWN_S,
+        "stream_failure": DEFAULT_COOLDOWN_S,
+    }
 
 
 def test_a_more_severe_repeat_goes_through(clock: FakeClock) -> None:

@@ -37,9 +37,13 @@ def test_run_serves_the_api_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None
     try:
         url = _wait_for(lines, re.compile(r"api listening url=(\S+)"))
         client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"})
-        assert client.get("/healthz").json() == {"status": "ok"}
-        assert client.get("/v1/me").json()["role"] == "admin"
         deadline = time.monotonic() + 20
+        while (health := client.get("/healthz")).status_code != 200:  # served while starting
+            assert health.status_code == 503, health.text
+            assert time.monotonic() < deadline, health.text
+            time.sleep(0.05)
+        assert health.json() == {"status": "ok", "waiting": {}}
+        assert client.get("/v1/me").json()["role"] == "admin"
         while not (tasks := client.post("/v1/tasks/lease").json()["tasks"]):
             assert time.monotonic() < deadline, "no task reached the queue"
             time.sleep(0.05)

@@ -26,7 +26,7 @@ def _metric(text: str, name: str) -> float:
 def test_healthz_needs_no_token(api: Api) -> None:
     response = httpx.get(f"{api.url}/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "waiting": {}}
 
 
 def test_stats_tell_queue_lag_budget_accuracy_and_last_drift(api: Api) -> None:
@@ -68,6 +68,8 @@ def test_stats_tell_queue_lag_budget_accuracy_and_last_drift(api: Api) -> None:
         "accuracy_estimate": 0.8,
         "accuracy_label_free": 0.83,
         "last_drift": alert.to_dict(),
+        "items_scored": 0,
+        "records": {},
         "annotator": {"name": "ana", "labels": 1},
     }
 

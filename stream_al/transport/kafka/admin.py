@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from stream_al.transport.errors import TopicError
 from stream_al.transport.kafka.watch import BrokerWatch, connect
+
+if TYPE_CHECKING:
+    from stream_al.service.health import Health
 
 __all__ = ["ensure_topics"]
 
@@ -27,6 +31,8 @@ def ensure_topics(
     client_options: Mapping[str, Any] | None = None,
     replication_factor: int = 1,
     connect_timeout: float | None = 60.0,
+    health: Health | None = None,
+    stop: threading.Event | None = None,
 ) -> list[str]:
     """Create the topics of `names` that do not exist; return the names created.
 
@@ -47,6 +53,8 @@ def ensure_topics(
         Copies of each partition (1 for a single broker; 3 in production).
     connect_timeout
         Seconds to wait for an unreachable broker (None: as long as it takes).
+    health, stop
+        Told while the broker does not answer (``/healthz``); ends the wait when set.
 
     Raises
     ------
@@ -66,7 +74,9 @@ def ensure_topics(
         return []
     known = set(KafkaAdminClient.DEFAULT_CONFIG)
     options = {k: v for k, v in (client_options or {}).items() if k in known}
-    watch = BrokerWatch(f"client=admin bootstrap={bootstrap}", bootstrap, options)
+    watch = BrokerWatch(
+        f"client=admin bootstrap={bootstrap}", bootstrap, options, health=health, stop=stop
+    )
     admin = connect(
         lambda: KafkaAdminClient(bootstrap_servers=bootstrap, **options), watch, connect_timeout
     )

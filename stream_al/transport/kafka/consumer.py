@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaConsumer
 from kafka.consumer.subscription_state import AsyncConsumerRebalanceListener
@@ -35,6 +35,9 @@ from stream_al.transport.base import Offsets, Record, RevokeCallback, TopicParti
 from stream_al.transport.errors import TransportError
 from stream_al.transport.kafka.options import consumer_options
 from stream_al.transport.kafka.watch import BrokerWatch, connect, is_retriable
+
+if TYPE_CHECKING:
+    from stream_al.service.health import Health
 
 __all__ = ["KafkaRecordConsumer"]
 
@@ -68,6 +71,8 @@ class KafkaRecordConsumer:
         Seconds a commit may take before it is kept for a later retry.
     connect_timeout
         Seconds to wait for the broker when starting (None: as long as it takes).
+    health, stop
+        Told about outages (``/healthz``); ends every wait for the broker when set.
     """
 
     def __init__(
@@ -82,6 +87,8 @@ class KafkaRecordConsumer:
         probe_timeout: float = 1.5,
         commit_timeout: float = 5.0,
         connect_timeout: float | None = None,
+        health: Health | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         options = consumer_options(group_id, bootstrap, client_options)
         self.group_id = group_id
@@ -97,6 +104,8 @@ class KafkaRecordConsumer:
             options,
             backoff,
             probe_timeout,
+            health=health,
+            stop=stop,
         )
         self._consumer: KafkaConsumer = connect(
             lambda: KafkaConsumer(**options), self._watch, connect_timeout

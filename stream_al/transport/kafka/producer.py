@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaTimeoutError
@@ -30,6 +30,9 @@ from stream_al.transport.backoff import Backoff
 from stream_al.transport.errors import BrokerUnavailableError, DeliveryError, TransportError
 from stream_al.transport.kafka.options import producer_options
 from stream_al.transport.kafka.watch import BrokerWatch, connect
+
+if TYPE_CHECKING:
+    from stream_al.service.health import Health
 
 __all__ = ["KafkaRecordProducer"]
 
@@ -56,6 +59,9 @@ class KafkaRecordProducer:
         Seconds a probe waits for the broker to answer.
     connect_timeout
         Seconds to wait for the broker when starting (None: as long as it takes).
+    health, stop
+        Told about outages (``/healthz``); ends every wait for the broker when set
+        (`BrokerWatch`): a send or flush then raises `BrokerUnavailableError`.
     """
 
     def __init__(
@@ -66,11 +72,19 @@ class KafkaRecordProducer:
         stall_after: float = 3.0,
         probe_timeout: float = 1.5,
         connect_timeout: float | None = None,
+        health: Health | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         options = producer_options(bootstrap, client_options)
         self.stall_after = stall_after
         self._watch = BrokerWatch(
-            f"client=producer bootstrap={bootstrap}", bootstrap, options, backoff, probe_timeout
+            f"client=producer bootstrap={bootstrap}",
+            bootstrap,
+            options,
+            backoff,
+            probe_timeout,
+            health=health,
+            stop=stop,
         )
         self._producer: KafkaProducer = connect(
             lambda: KafkaProducer(**options), self._watch, connect_timeout
@@ -104,7 +118,7 @@ class KafkaRecordProducer:
     def send(self, topic: str, value: bytes, key: bytes | None = None) -> None:
         """Queue one record for `topic`; waits while the broker is unreachable."""
         self._check_progress()
-        self._watch.wait_until_reachable()
+        self._reachable(topic)
         self._raise_refused()
         while True:
             try:
@@ -119,7 +133,7 @@ class KafkaRecordProducer:
                         topic,
                         exc,
                     )
-                self._watch.wait_until_reachable()
+                self._reachable(topic)
             except AssertionError as exc:  # kafka-python asserts on a closed producer
                 raise TransportError(f"send to {topic!r} failed: {exc!r}") from exc
         if self._sent == self._acked + self._errored:
@@ -161,6 +175,14 @@ class KafkaRecordProducer:
             self._producer.close(timeout=timeout if timeout is not None else 5.0)
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _reachable(self, topic: str) -> None:
+        """Wait while the broker is unreachable; raise if the process stops meanwhile."""
+        if not self._watch.wait_until_reachable():
+            raise BrokerUnavailableError(
+                f"stopping while {self._watch.bootstrap} is unreachable: a record for {topic!r} "
+                "was not sent (its input is read again after the restart)"
+            )
 
     def _on_done(self, result: object) -> None:
         """On kafka-python's I/O thread: an acknowledgement, or the error that ended a record."""

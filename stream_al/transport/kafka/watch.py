@@ -9,15 +9,19 @@ answers. The outage is logged once when it starts and once when it ends.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kafka.errors import KafkaError
 
 from stream_al.transport.backoff import Backoff, Outage
 from stream_al.transport.errors import BrokerUnavailableError, TransportError
 from stream_al.transport.kafka.probe import probe
+
+if TYPE_CHECKING:
+    from stream_al.service.health import Health
 
 __all__ = ["BrokerWatch", "connect", "is_retriable"]
 
@@ -48,6 +52,12 @@ class BrokerWatch:
         Seconds a probe waits for an answer.
     sleep
         How to wait (injected in tests).
+    health
+        Told when the broker stops answering and when it answers again
+        (``broker``, for ``/healthz``).
+    stop
+        Set when the process stops: waiting for the broker ends at once, as
+        if its deadline had passed.
     """
 
     def __init__(
@@ -58,12 +68,17 @@ class BrokerWatch:
         backoff: Backoff | None = None,
         probe_timeout: float = 1.5,
         sleep: Callable[[float], None] = time.sleep,
+        health: Health | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.outage = Outage(client, backoff, log=logger)
+        self.client = client
         self.bootstrap = bootstrap
         self.probe_timeout = probe_timeout
         self._options = dict(options)
-        self._sleep = sleep
+        self._sleep = sleep if stop is None else stop.wait
+        self._health = health
+        self._stop = stop
 
     @property
     def reachable(self) -> bool:
@@ -75,17 +90,29 @@ class BrokerWatch:
         reason = probe(self.bootstrap, self._options, self.probe_timeout)
         if reason is None:
             self.outage.recovered()
+            if self._health is not None:
+                self._health.up("broker", self.client)
             return True
-        self.outage.failed(reason)
+        self.failed(reason)
         return False
 
     def failed(self, reason: str) -> None:
         """Record a failure seen by the client itself (an error from the broker or the network)."""
         self.outage.failed(reason)
+        if self._health is not None:
+            self._health.down("broker", "unreachable", self.client)
+
+    @property
+    def stopping(self) -> bool:
+        """Whether the process is stopping (waits end at once)."""
+        return self._stop is not None and self._stop.is_set()
 
     def wait_until_reachable(self, deadline: float | None = None) -> bool:
-        """Back off and probe until the broker answers (True) or `deadline` passes (False)."""
+        """Back off and probe until the broker answers (True), or `deadline` passes or the
+        process stops (False)."""
         while not self.outage.reachable:
+            if self.stopping:
+                return False
             pause = self.outage.wait()
             if deadline is not None and time.monotonic() + pause > deadline:
                 self._sleep(max(0.0, deadline - time.monotonic()))
@@ -106,6 +133,8 @@ def connect(factory: Callable[[], T], watch: BrokerWatch, timeout: float | None)
     watch.check()
     while True:
         if not watch.wait_until_reachable(deadline):
+            if watch.stopping:
+                raise BrokerUnavailableError(f"stopped while waiting for {watch.bootstrap}")
             raise BrokerUnavailableError(
                 f"no broker answered at {watch.bootstrap} within {timeout}s; check the "
                 "bootstrap address and that the broker is running"
