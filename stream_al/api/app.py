@@ -6,6 +6,9 @@ and ``/dashboard`` the operators' (`stream_al.api.dashboard`), both from
 ``stream_al/api/static/`` when it is installed, and ``/openapi.json`` and
 ``/docs``. Request bodies over ``[api] max_body_bytes`` are refused with 413
 before they are parsed; every error is JSON (`stream_al.api.handlers`).
+Failed sign-ins are logged and limited per client address
+(`stream_al.api.signin`; the address from a trusted proxy,
+`stream_al.api.proxies`).
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from stream_al.api.errors import NotFoundError
 from stream_al.api.handlers import install_error_handlers
 from stream_al.api.metrics import ApiMetrics
 from stream_al.api.middleware import BodyLimit, RequestCounter
+from stream_al.api.proxies import ForwardedClient
 from stream_al.api.routes import v1_router
 from stream_al.api.schemas import Health
 from stream_al.api.service import AnnotationService
+from stream_al.api.signin import SignInGuard
 from stream_al.config.sections import ApiSettings
 
 __all__ = ["STATIC_DIR", "create_app"]
@@ -49,7 +54,8 @@ def create_app(
     registry
         Who may call them.
     settings
-        ``[api]`` (the body size limit); the defaults when None.
+        ``[api]`` (body size limit, sign-in limit, trusted proxies); the
+        service's when None.
     static_dir
         The web page's folder, served at ``/`` and ``/static`` if it exists.
     """
@@ -62,6 +68,9 @@ def create_app(
     metrics = ApiMetrics(CollectorRegistry(), service)
     app.state.service = service
     app.state.registry = registry
+    app.state.signin = SignInGuard(
+        settings.signin_failures, settings.signin_window_s, settings.signin_clients
+    )
     install_error_handlers(app)
     app.include_router(v1_router)
     app.include_router(dashboard_router(static_dir))
@@ -89,5 +98,6 @@ def create_app(
         app.mount("/static", StaticFiles(directory=static_dir), name="static")
     # the last added is the outermost: count every answer, 413s included
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(ForwardedClient, trusted=settings.trusted_proxies)
     app.add_middleware(RequestCounter, count=metrics.count)
     return app

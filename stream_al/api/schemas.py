@@ -37,6 +37,7 @@ __all__ = [
     "LeaseOut",
     "Me",
     "QualityOut",
+    "RevokedOut",
     "StatsOut",
     "TaskOut",
     "TaskStateOut",
@@ -168,6 +169,10 @@ class AnnotatorInfo(BaseModel):
     created: float
     revoked: float | None
     labels: int
+
+
+class RevokedOut(AnnotatorInfo):
+    leases_released: int = Field(description="Tasks they held leased, back in the queue now")
 
 
 class AnnotatorList(BaseModel):
