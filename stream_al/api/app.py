@@ -8,7 +8,8 @@ and ``/dashboard`` the operators' (`stream_al.api.dashboard`), both from
 before they are parsed; every error is JSON (`stream_al.api.handlers`).
 Failed sign-ins are logged and limited per client address
 (`stream_al.api.signin`; the address from a trusted proxy,
-`stream_al.api.proxies`).
+`stream_al.api.proxies`); every answer carries the security headers
+(`stream_al.api.headers`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from stream_al.api.auth import AnnotatorRegistry
 from stream_al.api.dashboard import dashboard_router
 from stream_al.api.errors import NotFoundError
 from stream_al.api.handlers import install_error_handlers
+from stream_al.api.headers import SecurityHeaders
 from stream_al.api.metrics import ApiMetrics
 from stream_al.api.middleware import BodyLimit, RequestCounter
 from stream_al.api.proxies import ForwardedClient
@@ -96,8 +98,10 @@ def create_app(
 
     if static_dir.is_dir():
         app.mount("/static", StaticFiles(directory=static_dir), name="static")
-    # the last added is the outermost: count every answer, 413s included
+    # the last added is the outermost: count every answer, 413s included, and put the
+    # security headers on all of them
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(ForwardedClient, trusted=settings.trusted_proxies)
     app.add_middleware(RequestCounter, count=metrics.count)
+    app.add_middleware(SecurityHeaders)
     return app

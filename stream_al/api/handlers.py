@@ -3,7 +3,8 @@
 Handlers turn the API's own errors, the framework's (unknown route, wrong
 method, invalid request) and the queue's into that one shape, with the HTTP
 status each stands for; anything unexpected is a logged 500 that says to
-look at the server log, never a traceback.
+look at the server log, never a traceback (and with the security headers,
+since it answers outside the middleware that adds them to the rest).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from stream_al.api.errors import ApiError, TooManyFailuresError, UnauthorizedError
+from stream_al.api.headers import SECURITY_HEADERS
 from stream_al.api.middleware import BodyTooLarge
 from stream_al.exceptions import LeaseError, QueueError, UnknownItemError
 
@@ -116,4 +118,4 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     body = ApiError(
         "internal_error", "the server failed to answer this request; see the server log"
     ).to_json()
-    return JSONResponse(body, status_code=500)
+    return JSONResponse(body, status_code=500, headers=dict(SECURITY_HEADERS))
