@@ -1,7 +1,8 @@
 """`create_app`: the annotation API as a FastAPI app, with its OpenAPI document.
 
 Routes: ``/v1/...`` for annotators and admins (bearer token), ``/healthz``
-and ``/metrics`` (Prometheus) without a token, ``/`` the annotators' web page
+without a token and ``/metrics`` (Prometheus) with ``[api] metrics_token``
+when it is set, ``/`` the annotators' web page
 and ``/dashboard`` the operators' (`stream_al.api.dashboard`), both from
 ``stream_al/api/static/`` when it is installed, and ``/openapi.json`` and
 ``/docs``. Request bodies over ``[api] max_body_bytes`` are refused with 413
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
@@ -29,7 +30,7 @@ from stream_al.api.headers import SecurityHeaders
 from stream_al.api.metrics import ApiMetrics
 from stream_al.api.middleware import BodyLimit, RequestCounter
 from stream_al.api.proxies import ForwardedClient
-from stream_al.api.routes import v1_router
+from stream_al.api.routes import error_answers, metrics_guard, v1_router
 from stream_al.api.schemas import Health
 from stream_al.api.service import AnnotationService
 from stream_al.api.signin import SignInGuard
@@ -82,9 +83,17 @@ def create_app(
         """Answers while the server runs (no token needed)."""
         return Health()
 
-    @app.get("/metrics", response_class=Response)
+    metrics_token = settings.metrics_token
+    metrics_auth = [] if metrics_token is None else [Depends(metrics_guard(metrics_token))]
+
+    @app.get(
+        "/metrics",
+        response_class=Response,
+        dependencies=metrics_auth,
+        responses=error_answers() if metrics_auth else None,
+    )
     def prometheus() -> Response:
-        """Prometheus metrics in the text format (no token needed)."""
+        """Prometheus metrics in the text format (token: ``[api] metrics_token``, if set)."""
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/", include_in_schema=False)

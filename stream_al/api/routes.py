@@ -8,13 +8,16 @@ logged, and too many from one address answered 429).
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
 
-from stream_al.api.auth import Annotator, AnnotatorRegistry, Role
-from stream_al.api.errors import ForbiddenError
+from stream_al.api.auth import Annotator, AnnotatorRegistry, Role, hash_token
+from stream_al.api.errors import ForbiddenError, UnauthorizedError
 from stream_al.api.proxies import client_address
 from stream_al.api.schemas import (
     AnnotatorIn,
@@ -37,7 +40,7 @@ from stream_al.api.schemas import (
 from stream_al.api.service import AnnotationService
 from stream_al.api.signin import SignInGuard
 
-__all__ = ["error_answers", "route_of", "v1_router"]
+__all__ = ["error_answers", "metrics_guard", "route_of", "v1_router"]
 
 _bearer = HTTPBearer(
     auto_error=False, description="The annotator's token (`stream-al annotators add NAME`)"
@@ -80,6 +83,45 @@ def route_of(request: Request) -> str:
 
 
 Caller = Annotated[Annotator, Depends(_caller)]
+
+_metrics_bearer = HTTPBearer(
+    auto_error=False, scheme_name="MetricsToken", description="`[api] metrics_token`"
+)
+
+
+def metrics_guard(token: SecretStr) -> Callable[..., None]:
+    """A dependency that lets a request through only with `token` as its bearer token.
+
+    ``GET /metrics`` uses it when ``[api] metrics_token`` is set; a refusal is
+    a failed sign-in like any other (logged, and counted against the address).
+    """
+    expected = hash_token(token.get_secret_value())
+
+    def check(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_metrics_bearer)],
+    ) -> None:
+        def compare() -> None:
+            given = None if credentials is None else credentials.credentials
+            if not given:
+                raise UnauthorizedError(
+                    "unauthorized",
+                    "no bearer token: /metrics needs 'Authorization: Bearer <[api] metrics_token>'",
+                    reason="no_token",
+                )
+            if not hmac.compare_digest(hash_token(given), expected):
+                raise UnauthorizedError(
+                    "unauthorized",
+                    "wrong token for /metrics: send [api] metrics_token as "
+                    "'Authorization: Bearer <token>'",
+                    reason="wrong_metrics_token",
+                )
+
+        guard: SignInGuard = request.app.state.signin
+        has_credentials = "authorization" in request.headers
+        guard.sign_in(client_address(request), has_credentials, route_of(request), compare)
+
+    return check
 
 
 def _admin(who: Caller) -> Annotator:

@@ -313,6 +313,10 @@ class ApiSettings(Section):
         Addresses or networks (``"10.0.0.0/8"``) of reverse proxies whose
         ``X-Forwarded-For`` names the client; empty (the default): the header
         is ignored, the client is the TCP peer.
+    metrics_token
+        A bearer token ``GET /metrics`` requires when set (best from the
+        environment, ``STREAM_AL_API__METRICS_TOKEN``); ``"none"`` (the
+        default): ``/metrics`` needs no token.
     """
 
     enabled: bool = True
@@ -330,6 +334,7 @@ class ApiSettings(Section):
     signin_window_s: float = Field(60.0, gt=0.0, allow_inf_nan=False)
     signin_clients: int = Field(10_000, ge=1)
     trusted_proxies: StrList = Field(default_factory=list)
+    metrics_token: Annotated[SecretStr | None, _NoneWord] = None
 
     @field_validator("trusted_proxies")
     @classmethod

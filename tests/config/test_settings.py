@@ -294,11 +294,14 @@ def test_secrets_never_show_in_repr_str_dumps_or_logs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("STREAM_AL_API__TOKEN", SECRET + "-token")
+    monkeypatch.setenv("STREAM_AL_API__METRICS_TOKEN", SECRET + "-metrics")
     with caplog.at_level(logging.DEBUG):
         settings = load_settings(write(tmp_path, SASL))
         logging.getLogger("test").info("settings=%s %r", settings, settings)
     assert settings.api.token is not None
     assert settings.api.token.get_secret_value() == SECRET + "-token"
+    assert settings.api.metrics_token is not None
+    assert settings.api.metrics_token.get_secret_value() == SECRET + "-metrics"
     for text in (repr(settings), str(settings), str(settings.redacted()), caplog.text):
         assert SECRET not in text
     assert settings.redacted()["kafka"]["sasl_plain_password"] == "**********"
