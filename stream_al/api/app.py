@@ -5,7 +5,9 @@ without a token and ``/metrics`` (Prometheus) with ``[api] metrics_token``
 when it is set, ``/`` the annotators' web page
 and ``/dashboard`` the operators' (`stream_al.api.dashboard`), both from
 ``stream_al/api/static/`` when it is installed, and ``/openapi.json`` and
-``/docs``. Request bodies over ``[api] max_body_bytes`` are refused with 413
+``/docs``: a page of ours in the same folder that reads the OpenAPI document
+(FastAPI's Swagger UI and ReDoc pages load their scripts from a public CDN,
+so they are off). Request bodies over ``[api] max_body_bytes`` are refused with 413
 before they are parsed; every error is JSON (`stream_al.api.handlers`).
 Failed sign-ins are logged and limited per client address
 (`stream_al.api.signin`; the address from a trusted proxy,
@@ -67,6 +69,9 @@ def create_app(
         title="stream-al annotation API",
         version="1",
         description="Lease the most valuable tasks of the stream, label them, see the stats.",
+        docs_url=None,  # Swagger UI and ReDoc come from a CDN: /docs is ours (below)
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     metrics = ApiMetrics(CollectorRegistry(), service)
     app.state.service = service
@@ -104,6 +109,16 @@ def create_app(
                 "no_web_page", "the web page is not installed; the API is described at /docs"
             )
         return FileResponse(index)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> FileResponse:
+        page = static_dir / "docs.html"
+        if not page.is_file():
+            raise NotFoundError(
+                "no_docs_page",
+                "the docs page is not installed; the API is described at /openapi.json",
+            )
+        return FileResponse(page)
 
     if static_dir.is_dir():
         app.mount("/static", StaticFiles(directory=static_dir), name="static")
