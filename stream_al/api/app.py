@@ -69,6 +69,7 @@ def create_app(
         title="stream-al annotation API",
         version="1",
         description="Lease the most valuable tasks of the stream, label them, see the stats.",
+        generate_unique_id_function=lambda route: route.name,  # operation ids: "lease", ...
         docs_url=None,  # Swagger UI and ReDoc come from a CDN: /docs is ours (below)
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,

@@ -36,6 +36,7 @@ from stream_al.api.schemas import (
     RevokedOut,
     StatsOut,
     TaskStateOut,
+    Utf8,
 )
 from stream_al.api.service import AnnotationService
 from stream_al.api.signin import SignInGuard
@@ -133,8 +134,8 @@ def _admin(who: Caller) -> Annotator:
 
 
 Admin = Annotated[Annotator, Depends(_admin)]
-ItemId = Annotated[str, Path(min_length=1, max_length=512)]
-Name = Annotated[str, Path(min_length=1, max_length=64)]
+ItemId = Annotated[str, Path(min_length=1, max_length=512), Utf8]
+Name = Annotated[str, Path(min_length=1, max_length=64), Utf8]
 
 
 def error_answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -156,7 +157,40 @@ def error_answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 #: The annotators' and admins' routes; the app's state holds `service` and `registry`.
-v1_router = APIRouter(prefix="/v1")
+#: Operation ids are the functions' names (``lease``, ``skip``), which the links below use.
+v1_router = APIRouter(prefix="/v1", generate_unique_id_function=lambda route: route.name)
+
+
+def _links(status: int, **links: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI links of the `status` answer: what a client (or a test) can call next with it."""
+    return {status: {"links": links}}
+
+
+_FIRST_TASK = "$response.body#/tasks/0/item_id"
+_LEASE_LINKS = _links(
+    200,
+    LabelFirstTask={
+        "operationId": "labels",
+        "requestBody": {
+            "labels": [{"item_id": _FIRST_TASK, "label": "$response.body#/tasks/0/classes/0"}]
+        },
+        "description": "Label the first task leased with its first class",
+    },
+    SkipFirstTask={"operationId": "skip", "parameters": {"item_id": _FIRST_TASK}},
+    ReleaseFirstTask={"operationId": "release", "parameters": {"item_id": _FIRST_TASK}},
+)
+_ADD_LINKS = _links(
+    201,
+    RevokeIt={"operationId": "revoke_annotator", "parameters": {"name": "$response.body#/name"}},
+)
+_REVIEW_LINKS = _links(
+    200,
+    DecideFirstDispute={
+        "operationId": "decide",
+        "parameters": {"item_id": "$response.body#/disputes/0/item_id"},
+        "requestBody": {"label": "$response.body#/disputes/0/labels/0/label"},
+    },
+)
 
 
 @v1_router.get("/me", responses=error_answers())
@@ -165,7 +199,7 @@ def me(who: Caller, service: Service) -> Me:
     return service.me(who)
 
 
-@v1_router.post("/tasks/lease", responses=error_answers(409))
+@v1_router.post("/tasks/lease", responses=error_answers(409) | _LEASE_LINKS)
 def lease(
     who: Caller,
     registry: Registry,
@@ -216,7 +250,7 @@ def annotators(who: Admin, registry: Registry, service: Service) -> AnnotatorLis
     return AnnotatorList(annotators=[_info(a, service) for a in registry.annotators()])
 
 
-@v1_router.post("/annotators", status_code=201, responses=error_answers(403, 409))
+@v1_router.post("/annotators", status_code=201, responses=error_answers(403, 409) | _ADD_LINKS)
 def add_annotator(body: AnnotatorIn, who: Admin, registry: Registry) -> AnnotatorToken:
     """Register an annotator; the token is in this answer only (admins only)."""
     token = registry.add(body.name, Role(body.role))
@@ -243,7 +277,7 @@ def quality(who: Admin, service: Service) -> QualityOut:
     return service.quality()
 
 
-@v1_router.get("/reviews", responses=error_answers(403))
+@v1_router.get("/reviews", responses=error_answers(403) | _REVIEW_LINKS)
 def reviews(
     who: Admin,
     service: Service,

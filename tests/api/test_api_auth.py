@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -215,3 +216,13 @@ def test_revoked_among_reads_the_table_for_each_backend(registry: AnnotatorRegis
     assert registry.revoked_among([]) == []
     names = [f"n{k}" for k in range(1200)] + ["bob"]  # more than one query's worth
     assert registry.revoked_among(names) == ["bob"]
+
+
+def test_the_document_gives_the_name_rule_the_server_applies(api: Api) -> None:
+    schema = api.client().get("/openapi.json").json()["components"]["schemas"]["AnnotatorIn"]
+    pattern = schema["properties"]["name"]["pattern"]
+    root = api.client("root")
+    for name, allowed in [("carl.b@x", True), ("-carl", False), ("a b", False), ("é", False)]:
+        assert bool(re.fullmatch(pattern, name)) is allowed, name
+        answer = root.post("/v1/annotators", json={"name": name})
+        assert answer.status_code == (201 if allowed else 422), name
