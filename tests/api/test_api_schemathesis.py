@@ -120,6 +120,7 @@ def config_for(api: Api, role: str) -> schemathesis.Config:
     doc: dict[str, Any] = {
         "seed": SEED,
         "workers": 1,
+        "cache": {"enabled": False},  # nothing written into the checkout
         "generation": {"mode": "all", "max-examples": EXAMPLES},
         "checks": {
             "negative_data_rejection": {"expected-statuses": refused},
