@@ -372,7 +372,7 @@ class AnnotationQueue:
             self._s.counts["released"] += 1
             released.append(lease.item_id)
         if released:
-            logger.info("queue.release_all annotator=%s tasks=%d", annotator, len(released))
+            logger.debug("queue.release_all annotator=%s tasks=%d", annotator, len(released))
         return released
 
     def ack(self, lease_id: str, annotator: str) -> Task:
