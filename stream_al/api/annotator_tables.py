@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,9 @@ from stream_al.api.errors import AnnotatorExistsError
 from stream_al.store.errors import StoreError
 
 __all__ = ["MemoryAnnotatorTable", "SqliteAnnotatorTable", "open_registry"]
+
+#: Names per ``IN (...)`` query.
+_IN_CHUNK = 500
 
 
 def _exists(name: str) -> AnnotatorExistsError:
@@ -75,6 +79,11 @@ class MemoryAnnotatorTable:
             if annotator.revoked is None:
                 revoked = Annotator(annotator.name, annotator.role, annotator.created, at)
                 self._by_name[name] = (revoked, digest)
+
+    def revoked_among(self, names: Collection[str]) -> list[str]:
+        with self._lock:
+            found = (self._by_name.get(name) for name in names)
+            return [entry[0].name for entry in found if entry and entry[0].revoked is not None]
 
     def close(self) -> None:
         """Nothing to release."""
@@ -142,6 +151,21 @@ class SqliteAnnotatorTable:
             self._db.execute(
                 "UPDATE annotators SET revoked = ? WHERE name = ? AND revoked IS NULL", [at, name]
             )
+
+    def revoked_among(self, names: Collection[str]) -> list[str]:
+        wanted = list(dict.fromkeys(names))
+        found: list[str] = []
+        for start in range(0, len(wanted), _IN_CHUNK):  # SQLite bounds the parameters
+            chunk = wanted[start : start + _IN_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT name FROM annotators WHERE revoked IS NOT NULL AND name IN ({marks})"
+            try:
+                found += [row["name"] for row in self._rows(sql, chunk)]
+            except sqlite3.Error as error:
+                raise StoreError(
+                    f"cannot read the annotators table in {self.path}: {error}"
+                ) from None
+        return found
 
     def close(self) -> None:
         with self._lock:

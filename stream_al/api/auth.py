@@ -25,6 +25,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -33,6 +34,7 @@ from pydantic import SecretStr
 
 from stream_al.api.errors import (
     AnnotatorExistsError,
+    ConflictError,
     InvalidNameError,
     UnauthorizedError,
     UnknownAnnotatorError,
@@ -81,6 +83,10 @@ class AnnotatorTable(Protocol):
 
     def revoke(self, name: str, at: float) -> None:
         """Mark `name` revoked at `at` (unless it already is)."""
+        ...
+
+    def revoked_among(self, names: Collection[str]) -> list[str]:
+        """Those of `names` that are registered and revoked."""
         ...
 
     def close(self) -> None:
@@ -139,6 +145,7 @@ class AnnotatorRegistry:
         self.cache_s = cache_s
         self._cache: dict[str, tuple[Annotator, float]] = {}
         self._cache_lock = threading.Lock()
+        self._revoke_lock = threading.Lock()
 
     def add(self, name: str, role: Role = Role.ANNOTATOR) -> str:
         """Register `name`; returns its token, which is not kept and cannot be shown again."""
@@ -161,7 +168,9 @@ class AnnotatorRegistry:
         """The live annotator holding `token`; `UnauthorizedError` otherwise."""
         if not token:
             raise UnauthorizedError(
-                "unauthorized", "no bearer token: send the header 'Authorization: Bearer <token>'"
+                "unauthorized",
+                "no bearer token: send the header 'Authorization: Bearer <token>'",
+                reason="no_token",
             )
         digest = hash_token(token)
         if self._bootstrap is not None and hmac.compare_digest(digest, self._bootstrap):
@@ -186,12 +195,14 @@ class AnnotatorRegistry:
                 "unauthorized",
                 "unknown token: check it was copied whole, or ask an admin for a new one "
                 "(`stream-al annotators add NAME`)",
+                reason="unknown_token",
             )
         annotator = found[0]
         if annotator.revoked is not None:
             raise UnauthorizedError(
                 "unauthorized",
                 f"annotator {annotator.name!r} was revoked; ask an admin for a new token",
+                reason="revoked",
             )
         return annotator
 
@@ -209,13 +220,55 @@ class AnnotatorRegistry:
         """Every registered annotator, revoked ones too, oldest first."""
         return self.table.all()
 
-    def revoke(self, name: str) -> Annotator:
-        """Make `name`'s token fail from now on; returns the revoked annotator."""
-        self.get(name)
-        self.table.revoke(name, time.time())
-        with self._cache_lock:
-            self._cache.clear()
+    def revoke(self, name: str, keep_an_admin: bool = False) -> Annotator:
+        """Make `name`'s token fail from now on; returns the revoked annotator.
+
+        With `keep_an_admin` (the API's revoke route) the last live admin is
+        refused with `ConflictError` (409 ``last_admin``), so the API always
+        keeps someone who can manage annotators; the ``[api] token`` admin
+        counts as live while it is set, and cannot itself be revoked (409
+        ``bootstrap_admin``: unset the token instead). `stream-al annotators
+        revoke` passes False: whoever holds the store file may revoke anyone.
+        """
+        with self._revoke_lock:
+            if keep_an_admin and self._bootstrap is not None and name == self.bootstrap_name:
+                raise ConflictError(
+                    "bootstrap_admin",
+                    f"{name!r} is the admin of the [api] token: it cannot be revoked through "
+                    "the API; unset [api] token (STREAM_AL_API__TOKEN) and restart to end it",
+                )
+            annotator = self.get(name)
+            if keep_an_admin and self.is_last_admin(annotator):
+                raise ConflictError(
+                    "last_admin",
+                    f"{name!r} is the last admin: revoking them would leave no one to manage "
+                    "annotators; add another admin first (POST /v1/annotators with role "
+                    "'admin'), or use `stream-al annotators revoke` on the server",
+                )
+            self.table.revoke(name, time.time())
+            with self._cache_lock:
+                self._cache.clear()
         return self.get(name)
+
+    def is_last_admin(self, annotator: Annotator) -> bool:
+        """Whether `annotator` is the one live admin (the [api] token's admin counts)."""
+        if annotator.role is not Role.ADMIN or annotator.revoked is not None:
+            return False
+        if self._bootstrap is not None:
+            return False
+        return not any(
+            a.role is Role.ADMIN and a.revoked is None and a.name != annotator.name
+            for a in self.table.all()
+        )
+
+    def revoked_among(self, names: Collection[str]) -> list[str]:
+        """Those of `names` that are registered and revoked, read from the table now.
+
+        The serving process asks it about the holders of leases, to give back
+        the tasks of annotators revoked by another process (`stream-al
+        annotators revoke`).
+        """
+        return self.table.revoked_among(names) if names else []
 
     def close(self) -> None:
         """Release the table."""

@@ -125,10 +125,26 @@ def revoke(
     name: Annotated[str, typer.Argument(help="The annotator whose token stops working")],
     config: ConfigOption = None,
 ) -> None:
-    """Revoke an annotator: their token fails with 401 from now on (the name stays taken)."""
+    """Revoke an annotator: their token fails with 401 from now on (the name stays taken).
+
+    A running API gives the tasks they held leased back to the queue within a
+    few seconds. Unlike the API, this may revoke the last admin (it says so).
+    """
     with _registry(config) as (registry, _):
+        last = registry.is_last_admin(registry.get(name))
         registry.revoke(name)
     typer.echo(f"revoked {name!r}")
+    typer.echo(
+        "their token fails from now on; a running API gives the tasks they held back to the "
+        "queue within a few seconds",
+        err=True,
+    )
+    if last:
+        typer.echo(
+            f"{name!r} was the last admin: no one can manage annotators through the API now; "
+            "add one with `stream-al annotators add NAME --admin` (or set [api] token)",
+            err=True,
+        )
 
 
 def _when(t: float) -> str:

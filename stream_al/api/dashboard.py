@@ -32,8 +32,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from stream_al.api.errors import NotFoundError
-from stream_al.api.routes import Admin, Service
-from stream_al.api.schemas import ErrorOut
+from stream_al.api.routes import Admin, Service, error_answers
 from stream_al.api.service import AnnotationService, Snapshot
 from stream_al.api.tallies import ALERTS_KEPT
 from stream_al.drift.alerts import DriftAlert
@@ -316,9 +315,7 @@ def _int(value: Any) -> int | None:
     return None if number is None else int(number)
 
 
-_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut} for status in (401, 403, 413, 422)
-}
+_RESPONSES: dict[int | str, dict[str, Any]] = error_answers(403)
 
 
 def dashboard_router(static_dir: Path) -> APIRouter:

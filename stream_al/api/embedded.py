@@ -112,14 +112,26 @@ def build_service(
 
 
 def start_api(settings: Settings, roles: Roles, clock: Clock | None = None) -> ApiServer:
-    """Serve the annotation API for `roles` on ``[api] host:port``; returns the running server."""
+    """Serve the annotation API for `roles` on ``[api] host:port``; returns the running server.
+
+    The service loop's ticks also give back the tasks of annotators revoked by
+    another process (`AnnotationService.reclaim`, at most once a second), so
+    they return to the queue even when no one leases.
+    """
     api = settings.api
     registry = open_registry(
         settings.store.path, api.token, api.token_name, settings.store.busy_timeout_s
     )
     try:
-        app = create_app(build_service(settings, roles, clock), registry, api)
-        return ApiServer(app, api.host, api.port, on_stop=registry.close).start()
+        service = build_service(settings, roles, clock)
+        app = create_app(service, registry, api)
+        server = ApiServer(app, api.host, api.port, on_stop=registry.close).start()
     except BaseException:
         registry.close()
         raise
+
+    def reclaim() -> None:
+        service.reclaim(registry.revoked_among)
+
+    roles.ticks.append(reclaim)
+    return server

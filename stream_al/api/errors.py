@@ -8,11 +8,13 @@
         ├── ForbiddenError     403       the caller's role may not do this
         ├── NotFoundError      404       no such item (or route)
         │   └── UnknownAnnotatorError    no annotator of that name
-        ├── ConflictError      409       the item is not leased to the caller, or was labelled
+        ├── ConflictError      409       the item is not leased to the caller, or was labelled,
+        │   │                            the caller holds the most leases allowed, the last admin
         │   └── AnnotatorExistsError     the annotator name is taken
         ├── BodyTooLargeError  413       the request body is over ``[api] max_body_bytes``
         ├── InvalidRequestError 422      the label is not one of the task's classes, bad batch
         │   └── InvalidNameError         an annotator name that is not allowed
+        ├── TooManyFailuresError 429     too many failed sign-ins from the caller's address
         └── UnavailableError   503       labels are stored but could not be published yet
 
 Each error carries a short machine-readable `code` (the ``"error"`` field of
@@ -40,6 +42,7 @@ __all__ = [
     "InvalidNameError",
     "InvalidRequestError",
     "NotFoundError",
+    "TooManyFailuresError",
     "UnauthorizedError",
     "UnavailableError",
     "UnknownAnnotatorError",
@@ -76,9 +79,19 @@ class ApiError(StreamALError):
 
 
 class UnauthorizedError(ApiError):
-    """No bearer token, an unknown one, or one of a revoked annotator."""
+    """No bearer token, an unknown one, or one of a revoked annotator.
+
+    `reason` says which, for the server log (``no_token``, ``unknown_token``,
+    ``revoked``); the answer's ``"error"`` is `code` whatever the reason.
+    """
 
     status = 401
+
+    def __init__(
+        self, code: str, message: str, item_id: str | None = None, *, reason: str = "unauthorized"
+    ) -> None:
+        super().__init__(code, message, item_id)
+        self.reason = reason
 
 
 class ForbiddenError(ApiError):
@@ -121,6 +134,16 @@ class InvalidRequestError(ApiError):
 
 class InvalidNameError(InvalidRequestError):
     """An annotator name with characters or a length that are not allowed."""
+
+
+class TooManyFailuresError(ApiError):
+    """Too many failed sign-ins from one address: try again after `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, code: str, message: str, retry_after: int) -> None:
+        super().__init__(code, message)
+        self.retry_after = retry_after
 
 
 class UnavailableError(ApiError):

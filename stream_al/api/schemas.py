@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictInt, StrictStr
 
 from stream_al.items import Item
 
@@ -38,16 +38,50 @@ __all__ = [
     "Me",
     "QualityOut",
     "RecordsOut",
+    "RevokedOut",
     "StatsOut",
     "TaskOut",
     "TaskStateOut",
+    "Utf8",
+    "utf8_text",
 ]
 
+
+def utf8_text(value: str) -> str:
+    r"""`value` if UTF-8 can encode it; else a ValueError (a 422): a lone surrogate, ``\ud800``.
+
+    JSON may escape half a surrogate pair (``"\ud800"``), and the store, the
+    labels topic, the answers and the log all write UTF-8. Pydantic refuses
+    such a string for a plain ``str`` field but lets it through one that is
+    optional (``str | None``), so every string the API takes in says so.
+
+    >>> utf8_text("café")
+    'café'
+    >>> utf8_text("\ud800")
+    Traceback (most recent call last):
+    ...
+    ValueError: must be text UTF-8 can encode: it holds a lone surrogate (\ud800)
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = value[error.start : error.end].encode("unicode_escape").decode("ascii")
+        raise ValueError(
+            f"must be text UTF-8 can encode: it holds a lone surrogate ({bad})"
+        ) from None
+    return value
+
+
+#: Refuses text UTF-8 cannot encode (on every string the API takes in).
+Utf8 = AfterValidator(utf8_text)
+
 #: A label as JSON: a string, an integer or a boolean, never coerced from one to another.
-LabelValue = Annotated[StrictStr, Field(min_length=1, max_length=200)] | StrictInt | StrictBool
+LabelValue = (
+    Annotated[StrictStr, Field(min_length=1, max_length=200), Utf8] | StrictInt | StrictBool
+)
 #: A label as the API gives it (task classes and predictions, whatever the model uses).
 LabelOut = str | int | bool
-ItemId = Annotated[str, Field(min_length=1, max_length=512)]
+ItemId = Annotated[str, Field(min_length=1, max_length=512), Utf8]
 
 
 class ErrorOut(BaseModel):
@@ -97,7 +131,9 @@ class LabelIn(BaseModel):
     item_id: ItemId
     label: LabelValue
     seconds_spent: Annotated[float, Field(ge=0.0, le=86_400.0 * 7)] | None = None
-    lease_id: str | None = Field(None, description="Optional: checked against the live lease")
+    lease_id: Annotated[str, Utf8] | None = Field(
+        None, description="Optional: checked against the live lease"
+    )
 
 
 class LabelsIn(BaseModel):
@@ -173,7 +209,16 @@ class StatsOut(BaseModel):
 
 
 class AnnotatorIn(BaseModel):
-    name: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=64,
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$",
+            description="Letters, digits, '.', '_', '@' or '-', starting with a letter or digit",
+        ),
+        Utf8,
+    ]
     role: Literal["annotator", "admin"] = "annotator"
 
 
@@ -189,6 +234,10 @@ class AnnotatorInfo(BaseModel):
     created: float
     revoked: float | None
     labels: int
+
+
+class RevokedOut(AnnotatorInfo):
+    leases_released: int = Field(description="Tasks they held leased, back in the queue now")
 
 
 class AnnotatorList(BaseModel):

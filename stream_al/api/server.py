@@ -56,6 +56,8 @@ class ApiServer:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=5,
+            proxy_headers=False,  # the app believes X-Forwarded-For from [api] trusted_proxies only
+            server_header=False,
         )
         self.server = uvicorn.Server(config)
         self.host = host

@@ -5,17 +5,26 @@ Every queue and store operation runs under `lock`, the lock the service loop
 holds around its handlers (`stream_al.service.wiring.run_roles`): the queue
 is not thread-safe, and the loop and the API's threads share it. Label
 submission is in `stream_al.api.labels`.
+
+Leases are fair: one annotator holds at most ``[api]
+max_leased_per_annotator`` tasks at once. A revoked annotator's tasks go back
+to the queue: at once when revoked through the API (`release_leases_of`),
+and when revoked by another process (`stream-al annotators revoke`, which
+writes the shared annotators table) at the next `reclaim`, which the lease
+route and the service loop's ticks call (at most once per `reclaim_every_s`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from stream_al.api.auth import Annotator
+from stream_al.api.errors import ConflictError
 from stream_al.api.labels import submit_labels
 from stream_al.api.reviews import Reviews
 from stream_al.api.schemas import (
@@ -41,6 +50,7 @@ from stream_al.queue import AnnotationQueue, QueueStats, Task
 from stream_al.service.counters import StreamCounters
 from stream_al.service.health import Health
 from stream_al.store.base import Store
+from stream_al.store.errors import StoreError
 from stream_al.transport.base import Producer
 
 __all__ = ["AnnotationService", "Probes", "Snapshot"]
@@ -120,11 +130,13 @@ class AnnotationService:
     lock
         Held around every queue and store operation (shared with the service loop).
     settings
-        ``[api]``: label policy and publishing timeout.
+        ``[api]``: label policy, lease cap and publishing timeout.
     probes
         Budget, accuracy and label-lag figures from the rest of the service.
     health
         What the process waits for (``/healthz``); None: nothing ever.
+    reclaim_every_s
+        Least seconds between two looks for revoked holders of leases (`reclaim`).
     """
 
     def __init__(
@@ -139,6 +151,7 @@ class AnnotationService:
         settings: ApiSettings | None = None,
         probes: Probes | None = None,
         health: Health | None = None,
+        reclaim_every_s: float = 1.0,
     ) -> None:
         self.queue = queue
         self.health = health or Health()
@@ -163,6 +176,8 @@ class AnnotationService:
             self.settings.publish_timeout_s,
         )
         queue.on_finish.append(self.reviews.on_finish)
+        self.reclaim_every_s = reclaim_every_s
+        self._next_reclaim = float("-inf")
 
     def me(self, who: Annotator) -> Me:
         """Who the caller is and how many labels they gave."""
@@ -171,13 +186,56 @@ class AnnotationService:
         return Me.model_validate({"name": who.name, "role": who.role.value, "labels": labels})
 
     def lease(self, who: Annotator, n: int = 1) -> LeaseOut:
-        """Lease up to `n` tasks to the caller, highest current priority first (durably)."""
+        """Lease up to `n` tasks to the caller, highest current priority first (durably).
+
+        The caller gets no more than fits under ``[api] max_leased_per_annotator``
+        with what they hold; `ConflictError` (``lease_limit``) when nothing fits.
+        """
         with self.lock:
+            self.queue.expire()  # leases that ran out no longer count
+            held = self.queue.leases_of(who.name)
+            room = self.settings.max_leased_per_annotator - len(held)
+            if room <= 0:
+                raise _lease_limit(held[0].expires_at, len(held), self.settings)
             with self.store.transaction():
-                leases = self.queue.lease(who.name, n)
+                leases = self.queue.lease(who.name, min(n, room))
             tasks = [task_out(lease, self.queue.priority(lease.item_id)) for lease in leases]
             logger.info("api.lease annotator=%s asked=%d leased=%d", who.name, n, len(tasks))
             return LeaseOut(tasks=tasks, queue_depth=self.queue.depth)
+
+    def release_leases_of(self, name: str) -> list[str]:
+        """Give back to the queue every task `name` holds leased (durably); their item ids."""
+        with self.lock:
+            self.queue.expire()
+            with self.store.transaction():
+                released = self.queue.release_all(name)
+        if released:
+            logger.info("api.leases_released annotator=%s tasks=%d", name, len(released))
+        return released
+
+    def reclaim(self, revoked: Callable[[Collection[str]], Collection[str]]) -> list[str]:
+        """Give back the tasks of holders `revoked` says were revoked; returns their names.
+
+        `revoked` reads who among the holders is revoked now (the annotators
+        table, shared with `stream-al annotators revoke`). It is asked at most
+        once per `reclaim_every_s`; a store error is logged and tried again then.
+        """
+        with self.lock:
+            now = time.monotonic()
+            if now < self._next_reclaim:
+                return []
+            self._next_reclaim = now + self.reclaim_every_s
+            holders = self.queue.holders()
+            if not holders:
+                return []
+            try:
+                gone = sorted(revoked(holders))
+            except StoreError as error:
+                logger.warning("api.reclaim_failed error=%s", error)
+                return []
+            for name in gone:
+                self.release_leases_of(name)
+        return gone
 
     def submit(self, who: Annotator, labels: Sequence[LabelIn]) -> LabelsOut:
         """Store, acknowledge and publish a batch of labels (see `submit_labels`)."""
@@ -291,3 +349,14 @@ class AnnotationService:
         """Labels annotator `name` gave."""
         with self.lock:
             return self.tally.of(name)
+
+
+def _lease_limit(first_expiry: float, held: int, settings: ApiSettings) -> ConflictError:
+    return ConflictError(
+        "lease_limit",
+        f"you hold {held} leased tasks, the most one annotator may hold at once "
+        f"([api] max_leased_per_annotator = {settings.max_leased_per_annotator}); label, skip "
+        "or release some of them first (POST /v1/labels, /v1/tasks/{item_id}/skip or "
+        f"/release); the first goes back to the queue by itself at {first_expiry:.0f} "
+        "(unix seconds)",
+    )

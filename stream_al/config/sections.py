@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -300,6 +301,30 @@ class ApiSettings(Section):
     cost_per_label, cost_unit
         What one human label costs, and in what unit (the operator dashboard's
         cost per accuracy point gained).
+    max_leased_per_annotator
+        Most tasks one annotator may hold leased at once: a lease asking for
+        more gets what fits, one that fits none is refused (409
+        ``lease_limit``), so no annotator can take the whole queue.
+    signin_failures, signin_window_s
+        Failed sign-ins (no token, an unknown or a revoked one) one client
+        address may make within `signin_window_s` seconds; past them its
+        requests carrying a token are answered 429 until the window ends,
+        without the token being checked. Tokens are 256 random bits, so this
+        is not about guessing odds but about log lines and load: 20 a minute
+        is far more than a person mistyping makes, and bounds the log to 20
+        lines a minute per address. Every client behind one reverse proxy
+        shares one address unless `trusted_proxies` names the proxy.
+    signin_clients
+        Most client addresses whose failures are remembered (the oldest are
+        forgotten first), so memory stays bounded.
+    trusted_proxies
+        Addresses or networks (``"10.0.0.0/8"``) of reverse proxies whose
+        ``X-Forwarded-For`` names the client; empty (the default): the header
+        is ignored, the client is the TCP peer.
+    metrics_token
+        A bearer token ``GET /metrics`` requires when set (best from the
+        environment, ``STREAM_AL_API__METRICS_TOKEN``); ``"none"`` (the
+        default): ``/metrics`` needs no token.
     """
 
     enabled: bool = True
@@ -312,3 +337,22 @@ class ApiSettings(Section):
     publish_timeout_s: float = Field(10.0, gt=0.0)
     cost_per_label: float = Field(1.0, ge=0.0, allow_inf_nan=False)
     cost_unit: str = Field("USD", max_length=16)
+    max_leased_per_annotator: int = Field(20, ge=1)
+    signin_failures: int = Field(20, ge=1)
+    signin_window_s: float = Field(60.0, gt=0.0, allow_inf_nan=False)
+    signin_clients: int = Field(10_000, ge=1)
+    trusted_proxies: StrList = Field(default_factory=list)
+    metrics_token: Annotated[SecretStr | None, _NoneWord] = None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {entry!r} is not an IP address or network "
+                    '(e.g. "127.0.0.1" or "10.0.0.0/8")'
+                ) from None
+        return value

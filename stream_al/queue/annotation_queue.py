@@ -194,6 +194,21 @@ class AnnotationQueue:
             raise LeaseError(f"item {item_id!r} is queued, not leased; lease it first")
         return entry.lease
 
+    def leases_of(self, annotator: str) -> list[Lease]:
+        """The live leases `annotator` holds, oldest first (expired ones until the next sweep).
+
+        >>> q = AnnotationQueue(10, half_life=60, lease_ttl=30)
+        >>> _ = q.offer(Task("a", 0.5, arrival=0.0)); _ = q.offer(Task("b", 0.9, arrival=0.0))
+        >>> _ = q.lease("ana", n=2)
+        >>> [lease.item_id for lease in q.leases_of("ana")], q.leases_of("bob"), q.holders()
+        (['b', 'a'], [], ['ana'])
+        """
+        return self._s.leases.held_by(annotator)
+
+    def holders(self) -> list[str]:
+        """The annotators holding at least one live lease."""
+        return self._s.leases.holders()
+
     def oldest_arrival(self) -> float | None:
         """Arrival time of the oldest live (queued or leased) task; None when there is none.
 
@@ -337,6 +352,28 @@ class AnnotationQueue:
         self._s.counts["released"] += 1
         logger.debug("queue.release lease_id=%s item_id=%s", lease_id, entry.item_id)
         return state
+
+    def release_all(self, annotator: str) -> list[str]:
+        """Give back every task leased to `annotator` (e.g. revoked); returns their item ids.
+
+        Each goes back to the queue as if released (or expires, if past its TTL).
+
+        >>> q = AnnotationQueue(10, half_life=60, lease_ttl=30)
+        >>> _ = q.offer(Task("a", 0.5, arrival=0.0)); _ = q.offer(Task("b", 0.9, arrival=0.0))
+        >>> _ = q.lease("ana", n=2)
+        >>> q.release_all("ana"), q.depth, q.leased_count
+        (['b', 'a'], 2, 0)
+        """
+        now = self._clock.now()
+        self._s.sweep(now)
+        released = []
+        for lease in self._s.leases.held_by(annotator):
+            self._s.requeue(self._s.entries[lease.item_id], now, LeaseOutcome.RELEASED)
+            self._s.counts["released"] += 1
+            released.append(lease.item_id)
+        if released:
+            logger.debug("queue.release_all annotator=%s tasks=%d", annotator, len(released))
+        return released
 
     def ack(self, lease_id: str, annotator: str) -> Task:
         """The leased task is labelled by `annotator`; returns it.

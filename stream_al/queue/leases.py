@@ -9,6 +9,8 @@ gets an error saying what happened to the lease rather than "unknown".
 >>> book.add(Lease("L1", "7", "ana", leased_at=0.0, expires_at=30.0, task=task))
 >>> book.next_expired(now=29.0) is None, book.next_expired(now=30.0).lease_id
 (True, 'L1')
+>>> [lease.item_id for lease in book.held_by("ana")], book.holders()
+(['7'], ['ana'])
 >>> _ = book.end("L1", LeaseOutcome.ACKED, at=12.0)
 >>> book.holder("L1", "ana")
 Traceback (most recent call last):
@@ -49,6 +51,7 @@ class LeaseBook:
     def __init__(self, remember: int) -> None:
         self._live: dict[str, Lease] = {}
         self._by_item: dict[str, str] = {}
+        self._by_annotator: dict[str, dict[str, None]] = {}  # lease ids in the order leased
         self._expiry = LazyHeap()
         self._ended: Recent[EndedLease] = Recent(remember)
         self._n = 0
@@ -66,12 +69,21 @@ class LeaseBook:
         self._n += 1
         self._live[lease.lease_id] = lease
         self._by_item[lease.item_id] = lease.lease_id
+        self._by_annotator.setdefault(lease.annotator, {})[lease.lease_id] = None
         self._expiry.push(lease.lease_id, (lease.expires_at, self._n))
 
     def of_item(self, item_id: str) -> Lease | None:
         """The live lease on `item_id`, if any."""
         lease_id = self._by_item.get(item_id)
         return None if lease_id is None else self._live[lease_id]
+
+    def held_by(self, annotator: str) -> list[Lease]:
+        """The live leases `annotator` holds, oldest first."""
+        return [self._live[lease_id] for lease_id in self._by_annotator.get(annotator, ())]
+
+    def holders(self) -> list[str]:
+        """Who holds at least one live lease."""
+        return list(self._by_annotator)
 
     def next_expired(self, now: float) -> Lease | None:
         """A live lease whose time is up at `now` (the earliest), if any."""
@@ -84,6 +96,10 @@ class LeaseBook:
         """Close a live lease and remember how it ended."""
         lease = self._live.pop(lease_id)
         del self._by_item[lease.item_id]
+        held = self._by_annotator[lease.annotator]
+        del held[lease_id]
+        if not held:
+            del self._by_annotator[lease.annotator]
         self._expiry.discard(lease_id)
         self._ended[lease_id] = EndedLease(lease, outcome, at)
         return lease

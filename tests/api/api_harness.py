@@ -2,7 +2,8 @@
 
 `start_api` starts it over a SQLite store file in ``tmp_path`` and the in-memory
 broker, with a fake clock (leases expire when the test says so) and three
-annotators: ``ana`` and ``bob`` (annotators) and ``root`` (admin).
+annotators: ``ana`` and ``bob`` (annotators) and ``root`` (admin), plus the
+``[api] token`` admin when the settings give a token.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def start_api(tmp_path: Path, settings: ApiSettings | None = None, overlap: floa
             },
         ),
     )
-    registry = open_registry(path)
+    registry = open_registry(path, settings.token, settings.token_name)
     server = ApiServer(create_app(service, registry, settings), "127.0.0.1", 0, registry.close)
     api = Api(server.start().url, clock, queue, store, broker, registry, service, server)
     api.tokens = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_harness import Api
+from api_harness import MAX_BODY, Api, start_api
 from pydantic import SecretStr
 
 from stream_al.api import AnnotatorRegistry, MemoryAnnotatorTable, Role, SqliteAnnotatorTable
@@ -20,6 +21,7 @@ from stream_al.api.errors import (
     UnauthorizedError,
     UnknownAnnotatorError,
 )
+from stream_al.config.sections import ApiSettings
 
 
 @pytest.mark.parametrize(
@@ -170,3 +172,57 @@ def test_a_revocation_through_the_registry_itself_is_at_once(tmp_path: Path) -> 
             registry.authenticate(token)
     finally:
         registry.close()
+
+
+def test_the_last_admin_cannot_be_revoked_through_the_api(api: Api) -> None:
+    root = api.client("root")
+    refused = root.post("/v1/annotators/root/revoke")
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "last_admin"
+    assert "add another admin first" in refused.json()["message"]
+    assert root.get("/v1/me").status_code == 200  # still an admin
+    assert root.post("/v1/annotators", json={"name": "dee", "role": "admin"}).status_code == 201
+    assert root.post("/v1/annotators/dee/revoke").status_code == 200  # another admin was left
+    assert root.post("/v1/annotators/root/revoke").status_code == 409
+    assert root.post("/v1/annotators", json={"name": "eli", "role": "admin"}).status_code == 201
+    assert root.post("/v1/annotators/root/revoke").status_code == 200  # eli stays
+    assert root.get("/v1/me").status_code == 401
+
+
+def test_with_the_bootstrap_token_registered_admins_may_all_go_but_it_stays(
+    tmp_path: Path,
+) -> None:
+    token = "a-bootstrap-admin-token-of-enough-length"
+    settings = ApiSettings(port=0, max_body_bytes=MAX_BODY, token=SecretStr(token))
+    running = start_api(tmp_path, settings)
+    try:
+        assert running.client("root").post("/v1/annotators/root/revoke").status_code == 200
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=running.url, headers=headers) as boss:
+            refused = boss.post("/v1/annotators/admin/revoke")
+            assert refused.status_code == 409
+            assert refused.json()["error"] == "bootstrap_admin"
+            assert boss.get("/v1/annotators").status_code == 200
+    finally:
+        running.close()
+
+
+def test_revoked_among_reads_the_table_for_each_backend(registry: AnnotatorRegistry) -> None:
+    registry.add("ana")
+    registry.add("bob")
+    assert registry.revoked_among(["ana", "bob", "nobody"]) == []
+    registry.revoke("bob")
+    assert registry.revoked_among(["ana", "bob", "nobody"]) == ["bob"]
+    assert registry.revoked_among([]) == []
+    names = [f"n{k}" for k in range(1200)] + ["bob"]  # more than one query's worth
+    assert registry.revoked_among(names) == ["bob"]
+
+
+def test_the_document_gives_the_name_rule_the_server_applies(api: Api) -> None:
+    schema = api.client().get("/openapi.json").json()["components"]["schemas"]["AnnotatorIn"]
+    pattern = schema["properties"]["name"]["pattern"]
+    root = api.client("root")
+    for name, allowed in [("carl.b@x", True), ("-carl", False), ("a b", False), ("é", False)]:
+        assert bool(re.fullmatch(pattern, name)) is allowed, name
+        answer = root.post("/v1/annotators", json={"name": name})
+        assert answer.status_code == (201 if allowed else 422), name

@@ -76,6 +76,18 @@ def test_revoke_makes_the_token_fail(config: Path, tmp_path: Path) -> None:
     assert json.loads(listed)["revoked"] is not None
 
 
+def test_revoke_may_take_the_last_admin_and_says_so(config: Path) -> None:
+    _run("add", "root", "--admin", "--config", str(config))
+    _run("add", "dee", "--admin", "--config", str(config))
+    code, out, err = _run("revoke", "dee", "--config", str(config))
+    assert (code, out) == (0, "revoked 'dee'\n")
+    assert "last admin" not in err
+    code, out, err = _run("revoke", "root", "--config", str(config))
+    assert (code, out) == (0, "revoked 'root'\n")
+    assert "'root' was the last admin" in err
+    assert "stream-al annotators add NAME --admin" in err
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [

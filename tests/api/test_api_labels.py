@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from api_harness import LEASE_TTL, MAX_BODY, Api
+from pydantic import ValidationError
 
+from stream_al.api.schemas import LabelIn
 from stream_al.transport.codec import decode_label
 
 
@@ -218,3 +220,46 @@ def test_a_lease_about_to_run_out_is_refused_before_anything_is_applied(api: Api
     assert "running out" in response.json()["message"]
     assert api.store.labels_for(second) == []
     assert api.queue.lease_of(second).annotator == "ana"
+
+
+LONE = "\\ud800"  # half a surrogate pair, as JSON escapes it
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/labels", f'{{"labels": [{{"item_id": "{LONE}", "label": "cat"}}]}}'),
+        ("/v1/labels", f'{{"labels": [{{"item_id": "item-1", "label": "c{LONE}t"}}]}}'),
+        (
+            "/v1/labels",
+            f'{{"labels": [{{"item_id": "item-1", "label": "cat", "lease_id": "{LONE}"}}]}}',
+        ),
+        ("/v1/annotators", f'{{"name": "ana{LONE}"}}'),
+        ("/v1/reviews/item-1", f'{{"label": "{LONE}"}}'),
+    ],
+)
+def test_strings_utf8_cannot_encode_are_refused_with_422(api: Api, path: str, body: str) -> None:
+    api.offer(0.5)
+    response = api.client("root").post(
+        path, content=body.encode(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_request"
+    assert api.published() == []
+
+
+def test_path_bytes_that_are_not_utf8_answer_404(api: Api) -> None:
+    root = api.client("root")
+    for path in ("/v1/tasks/%ED%A0%80/skip", "/v1/tasks/%FF/release", "/v1/reviews/%ED%A0%80"):
+        response = root.post(path, json={"label": "cat"})
+        assert response.status_code == 404, path
+    assert root.post("/v1/annotators/%ED%A0%80/revoke").status_code == 404
+
+
+def test_an_optional_string_with_a_lone_surrogate_is_refused_too() -> None:
+    """Pydantic lets one through ``str | None`` when the body was parsed first (FastAPI's way)."""
+    doc = json.loads('{"item_id": "7", "label": "cat", "lease_id": "\\ud800"}')
+    assert doc["lease_id"] == "\ud800"
+    with pytest.raises(ValidationError, match="lone surrogate"):
+        LabelIn.model_validate(doc)
+    assert LabelIn.model_validate({"item_id": "7", "label": "chat 🐈"}).label == "chat 🐈"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,22 @@ def test_an_empty_file_and_no_file_give_the_defaults(tmp_path: Path) -> None:
 
 def test_the_example_config_is_valid_and_shows_the_defaults() -> None:
     assert load_settings(REPO / "examples" / "stream-al.toml") == Settings()
+
+
+def test_the_example_config_lists_every_api_key() -> None:
+    """Each with its default, or named in a comment when it is a secret (from the environment)."""
+    from stream_al.config.sections import ApiSettings
+
+    text = (REPO / "examples" / "stream-al.toml").read_text()
+    api = tomllib.loads(text)["api"]
+    section = text.split("\n[api]", 1)[1]
+    for name, field in ApiSettings.model_fields.items():
+        if field.annotation is not None and "SecretStr" in str(field.annotation):
+            assert f"# {name}: set STREAM_AL_API__{name.upper()}" in section, name
+        else:
+            assert name in api, f"examples/stream-al.toml [api] does not list {name}"
+            given = ApiSettings.model_validate({name: api[name]})
+            assert getattr(given, name) == getattr(ApiSettings(), name), name
 
 
 def test_file_values_are_read(tmp_path: Path) -> None:
@@ -294,11 +311,14 @@ def test_secrets_never_show_in_repr_str_dumps_or_logs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("STREAM_AL_API__TOKEN", SECRET + "-token")
+    monkeypatch.setenv("STREAM_AL_API__METRICS_TOKEN", SECRET + "-metrics")
     with caplog.at_level(logging.DEBUG):
         settings = load_settings(write(tmp_path, SASL))
         logging.getLogger("test").info("settings=%s %r", settings, settings)
     assert settings.api.token is not None
     assert settings.api.token.get_secret_value() == SECRET + "-token"
+    assert settings.api.metrics_token is not None
+    assert settings.api.metrics_token.get_secret_value() == SECRET + "-metrics"
     for text in (repr(settings), str(settings), str(settings.redacted()), caplog.text):
         assert SECRET not in text
     assert settings.redacted()["kafka"]["sasl_plain_password"] == "**********"

@@ -3,14 +3,17 @@
 What can be checked here: the compose file parses with the services, ports,
 volumes, profiles and start order it needs; every stream-al service runs a
 command line the CLI accepts; the compose config loads with `load_settings`
-and agrees with the compose file; the Dockerfile installs this repository's
+and agrees with the compose file; the TLS profile's Caddy reaches the API and
+is the one proxy the API believes; the Dockerfile installs this repository's
 package as a non-root user behind the `stream-al` entry point; the image's
-health check answers for each role.
+health check answers for each role. `docker compose config` runs when the
+compose plugin is installed (skipped otherwise).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import json
 import os
 import shlex
@@ -66,7 +69,7 @@ def docker_settings(monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_compose_has_kafka_the_topic_step_the_producer_and_every_role(
     services: dict[str, dict[str, Any]],
 ) -> None:
-    assert set(services) == {"kafka", "kafka-init", *STREAM_AL_SERVICES}
+    assert set(services) == {"kafka", "kafka-init", "caddy", *STREAM_AL_SERVICES}
 
 
 def test_roles_are_the_default_profile_and_run_is_the_single_profile(
@@ -153,19 +156,87 @@ def test_the_producer_replays_sea_into_the_input_topic_through_the_compose_broke
     assert services["producer"]["restart"] == "no"
 
 
-def test_the_annotation_api_is_published_on_8000_with_a_token_from_the_environment(
+def test_the_annotation_api_is_published_on_loopback_with_a_token_from_the_environment(
     services: dict[str, dict[str, Any]],
 ) -> None:
     for name in API_SERVICES:
-        assert services[name]["ports"] == ["8000:8000"]
+        assert services[name]["ports"] == ["127.0.0.1:8000:8000"]  # plain HTTP: this host only
         token = services[name]["environment"]["STREAM_AL_API__TOKEN"]
         assert token.startswith("${STREAM_AL_API_TOKEN:?")  # required, never a default
     published = [name for name, s in services.items() if s.get("ports")]
-    assert sorted(published) == sorted(API_SERVICES)  # one per profile: no port clash
+    assert sorted(published) == sorted([*API_SERVICES, "caddy"])  # one API per profile
 
 
 def test_named_volumes_are_declared(compose: dict[str, Any]) -> None:
-    assert set(compose["volumes"]) == {"store", "kafka-data"}
+    assert set(compose["volumes"]) == {"store", "kafka-data", "caddy-data", "caddy-config"}
+
+
+# -- TLS in front: the caddy service (profile tls) ---------------------------------------------
+
+
+def test_caddy_is_an_optional_profile_serving_https_from_the_mounted_caddyfile(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    caddy = services["caddy"]
+    assert caddy["profiles"] == ["tls"]
+    assert caddy["image"].startswith("caddy:2.")
+    assert sorted(caddy["ports"]) == ["443:443", "80:80"]
+    assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in caddy["volumes"]
+    assert (DOCKER / "Caddyfile").is_file()
+    assert caddy["environment"]["STREAM_AL_SITE"] == "${STREAM_AL_SITE:-localhost}"
+
+
+def test_caddy_proxies_to_the_api_service_of_either_profile(
+    services: dict[str, dict[str, Any]], docker_settings: Any
+) -> None:
+    caddyfile = (DOCKER / "Caddyfile").read_text()
+    lines = [line.split("#", 1)[0].strip() for line in caddyfile.splitlines()]
+    (site,) = [line for line in lines if line.endswith("{") and not line.startswith("header")]
+    assert site == "{$STREAM_AL_SITE:localhost} {"
+    (upstream,) = [line.split()[1] for line in lines if line.startswith("reverse_proxy")]
+    host, port = upstream.split(":")
+    assert int(port) == docker_settings.api.port
+    for name in API_SERVICES:
+        assert host in services[name]["networks"]["default"]["aliases"]
+
+
+def test_the_api_believes_x_forwarded_for_from_caddy_alone(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]], docker_settings: Any
+) -> None:
+    from stream_al.api.proxies import ClientResolver
+
+    caddy_ip = services["caddy"]["networks"]["default"]["ipv4_address"]
+    (network,) = compose["networks"]["default"]["ipam"]["config"]
+    assert ipaddress.ip_address(caddy_ip) in ipaddress.ip_network(network["subnet"])
+    assert ipaddress.ip_address(caddy_ip) not in ipaddress.ip_network(network["ip_range"])
+    assert docker_settings.api.trusted_proxies == [caddy_ip]
+    resolve = ClientResolver(docker_settings.api.trusted_proxies)
+    assert resolve(caddy_ip, ["203.0.113.9"]) == "203.0.113.9"
+    assert resolve("172.28.0.3", ["203.0.113.9"]) == "172.28.0.3"  # another container
+
+
+def _compose_plugin() -> bool:
+    try:
+        found = subprocess.run(["docker", "compose", "version"], capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return found.returncode == 0
+
+
+@pytest.mark.parametrize("profiles", ["roles", "single", "roles,tls", "single,tls"])
+def test_docker_compose_accepts_the_file_for_each_profile(profiles: str) -> None:
+    if not _compose_plugin():
+        pytest.skip("the docker compose plugin is not installed")
+    env = {**os.environ, "STREAM_AL_API_TOKEN": "x" * 32, "COMPOSE_PROFILES": profiles}
+    result = subprocess.run(
+        ["docker", "compose", "-f", str(DOCKER / "compose.yaml"), "config", "--services"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert ("caddy" in result.stdout.split()) == ("tls" in profiles)
 
 
 # -- the command lines are the CLI's ----------------------------------------------------------

@@ -199,3 +199,36 @@ def test_lease_arguments_are_checked(clock: FakeClock) -> None:
     with pytest.raises(QueueError, match="negative"):
         q.lease("ana", n=-1)
     assert q.lease("ana", n=0) == []
+
+
+def test_leases_of_follows_every_way_a_lease_ends(clock: FakeClock) -> None:
+    q = make_queue(clock)
+    fill(q, clock, {"a": 0.9, "b": 0.8, "c": 0.7, "d": 0.6, "e": 0.5})
+    leases = {lease.item_id: lease for lease in q.lease("ana", n=4)}
+    (other,) = q.lease("bob")
+    assert [lease.item_id for lease in q.leases_of("ana")] == ["a", "b", "c", "d"]
+    assert sorted(q.holders()) == ["ana", "bob"]
+    q.ack(leases["a"].lease_id, "ana")
+    q.release(leases["b"].lease_id, "ana")
+    q.skip(leases["c"].lease_id, "ana")
+    assert [lease.item_id for lease in q.leases_of("ana")] == ["d"]
+    clock.advance(30.0)
+    q.expire()
+    assert q.leases_of("ana") == []
+    assert q.leases_of("bob") == []
+    assert q.holders() == []
+    assert other.item_id == "e"
+
+
+def test_release_all_gives_back_one_annotators_tasks_and_no_one_elses(clock: FakeClock) -> None:
+    q = make_queue(clock)
+    fill(q, clock, {"a": 0.9, "b": 0.8, "c": 0.7})
+    q.lease("ana", n=2)
+    (kept,) = q.lease("bob")
+    assert q.release_all("ana") == ["a", "b"]
+    assert q.state("a") is TaskState.QUEUED
+    assert q.state("b") is TaskState.QUEUED
+    assert q.lease_of("c") == kept
+    assert (q.depth, q.leased_count, q.stats().counts["released"]) == (2, 1, 2)
+    assert [lease.item_id for lease in q.lease("cyd", n=5)] == ["a", "b"]  # priority kept
+    assert q.release_all("ana") == []

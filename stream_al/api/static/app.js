@@ -181,6 +181,11 @@ async function failed(err) {
   if (!(err instanceof ApiError)) throw err;
   if (err.status === 401) {
     showSignIn(`Token not accepted: ${err.message}`);
+  } else if (err.code === "lease_limit") {  // holding too many tasks: ask again later, not now
+    $("task").hidden = true;
+    warn(err.message);
+    clearTimeout(state.poll);
+    state.poll = setTimeout(() => next().catch(failed), POLL_MS);
   } else if (err.status === 404 || err.status === 409) {
     warn(err.message);
     return next().catch(failed);
