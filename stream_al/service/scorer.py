@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import orjson
 
+from stream_al.classes import ClassBook
 from stream_al.clock import Clock, SystemClock
 from stream_al.items import Item, Label
 from stream_al.lag.calibration import ConfidenceCalibrator
@@ -154,6 +155,10 @@ class Scorer:
         What to do while labels lag: self-training on confident pseudo-labels
         (the model must be the learner's, in this process) and a budget paced
         to the annotators' throughput; none by default.
+    classes
+        The class set shared through the store: the classes a task offers.
+        Call ``classes.detect(values)`` with the label values of events that
+        carry one. None: the store's set, with the model's classes.
     """
 
     def __init__(
@@ -171,7 +176,13 @@ class Scorer:
         model_version: str = "0",
         publish_predictions: bool = True,
         fallback: LagFallback | None = None,
+        classes: ClassBook | None = None,
     ) -> None:
+        if classes is None:
+            classes = ClassBook(store)
+            if model.classes:
+                classes.seed(model.classes, "model")
+        self.classes = classes
         self.model = model
         self.rule = rule
         self.store = store
@@ -377,4 +388,4 @@ class Scorer:
         }
         # random-share items jump the queue: their labels are the unbiased estimate
         score = 1.0 if d.random else max(d.score, 1e-6)
-        return Task(item.id, score, now, payload, classes)
+        return Task(item.id, score, now, payload, self.classes.known)

@@ -22,11 +22,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
+from stream_al.classes import ClassBook
 from stream_al.clock import SystemClock
 from stream_al.config import Settings
 from stream_al.drift.monitor import DriftMonitor
 from stream_al.exceptions import ModelError
 from stream_al.features import make_embedder
+from stream_al.items import Label
 from stream_al.model import make_model
 from stream_al.model.base import Model
 from stream_al.queue import AnnotationQueue
@@ -121,6 +125,8 @@ class Roles:
     store: Store | None = None
     producer: Producer | None = None
     queue: AnnotationQueue | None = None
+    #: The class set shared through the store (what tasks offer, what the learner learns).
+    classes: ClassBook | None = None
     scorer: Scorer | None = None
     learner: LearnerService | None = None
     #: Held around every handler, tick and sweep, and by the API around each operation.
@@ -129,24 +135,40 @@ class Roles:
     on_close: list[Callable[[], None]] = field(default_factory=list)
 
 
-def build_roles(settings: Settings, transport: Transport, roles: set[str]) -> Roles:
-    """Wire `roles` (a subset of scorer, queue, learner) from `settings`."""
+def build_roles(
+    settings: Settings,
+    transport: Transport,
+    roles: set[str],
+    file_classes: Sequence[Label] | None = None,
+) -> Roles:
+    """Wire `roles` (a subset of scorer, queue, learner) from `settings`.
+
+    `file_classes` are the classes a replayed file's header declares. The
+    model starts with the known classes (`open_classes`); it is built for
+    more than two when more may come (``[api] allow_new_classes``, or classes
+    read from events).
+    """
     kafka = settings.kafka
     transport.ensure([kafka.input_topic, *_topics(settings).values()], {kafka.topic("models")})
     store = open_store(settings.store.path)
-    out = Roles(store=store, producer=transport.producer())
+    classes = open_classes(settings, store, file_classes)
+    out = Roles(store=store, producer=transport.producer(), classes=classes)
     model = make_model(
         settings.model.name,
-        classes=settings.model.classes,
+        classes=classes.known or None,
         seed=settings.strategy.seed,
         halflife=settings.lag.input_halflife(),
+        more_classes=settings.api.allow_new_classes or not classes.closed,
     )
     if "queue" in roles:
         out.queue = _queue(settings, store)
     if "scorer" in roles:
         out.scorer = scorer = _scorer(settings, model, out, with_learner="learner" in roles)
         events = transport.consumer([kafka.input_topic], kafka.group_id)
-        out.loops.append((events, _committing(scorer.handle, events)))
+        handle: Handler = scorer.handle
+        if settings.fields.label is not None:  # events carry labels: their values are classes
+            handle = _detecting_classes(handle, classes, settings.fields.label)
+        out.loops.append((events, _committing(handle, events)))
         if "learner" not in roles:  # a separate learner: pick up its versions
             group = f"{kafka.group_id}-models-{uuid.uuid4().hex[:8]}"  # every scorer sees all
             models = transport.consumer([kafka.topic("models")], group)
@@ -169,6 +191,39 @@ def build_roles(settings: Settings, transport: Transport, roles: set[str]) -> Ro
 
 
 Handler = Callable[[Sequence[Record], Callable[[Offsets], None]], Any]
+
+
+def open_classes(
+    settings: Settings, store: Store, file_classes: Sequence[Label] | None = None
+) -> ClassBook:
+    """The store's class set, with ``[model] classes`` and a replayed file's classes added."""
+    book = ClassBook(store)
+    if settings.model.classes is not None:
+        book.seed(settings.model.classes, "config")
+    if file_classes and settings.model.classes is None:
+        book.seed(file_classes, "file")
+    return book
+
+
+def _detecting_classes(handle: Handler, classes: ClassBook, label_field: str) -> Handler:
+    """Add the label values of a batch's events to the class set, then `handle` the batch.
+
+    Events that are not JSON objects are left for the scorer to dead-letter.
+    """
+
+    def run(records: Sequence[Record], commit: Callable[[Offsets], None]) -> Any:
+        values = []
+        for record in records:
+            try:
+                event = orjson.loads(record.value)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(event, dict) and label_field in event:
+                values.append(event[label_field])
+        classes.detect(values)
+        return handle(records, commit)
+
+    return run
 
 
 def _committing(handle: Handler, consumer: Consumer) -> Callable[[list[Record]], Any]:
@@ -245,6 +300,7 @@ def _scorer(settings: Settings, model: Model, roles: Roles, with_learner: bool) 
         monitor=monitor,
         publish_predictions=settings.scorer.publish_predictions,
         fallback=LagFallback(settings.lag, roles, rule.budget, with_learner),
+        classes=roles.classes,
     )
 
 
@@ -263,6 +319,7 @@ def _learner(settings: Settings, model: Model, roles: Roles) -> LearnerService:
             labelled=drift.labelled, label_free=None, cooldown_items=drift.cooldown_items
         ),
         rehearsal=settings.lag.rehearsal(seed=settings.strategy.seed),
+        classes=roles.classes,
     )
     if roles.scorer is not None:  # one process: a confirmed drift boosts the scorer's rule
         learner.on_alert.append(roles.scorer.rule.on_drift)
