@@ -88,6 +88,7 @@ def build_service(
         lock=roles.lock,
         settings=settings.api,
         probes=probes,
+        classes=roles.classes,
     )
 
 
