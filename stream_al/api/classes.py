@@ -64,8 +64,18 @@ def check_class(
     match = book.check(label)
     if match.status is Status.KNOWN:
         return match.label, False
-    if allow_new and match.status in (Status.PENDING, Status.UNKNOWN):
+    if allow_new and match.status is Status.PENDING:
         return match.label, True
+    if allow_new and match.status is Status.UNKNOWN:
+        if not book.waiting_full():
+            return match.label, True
+        raise InvalidRequestError(
+            "invalid_label",
+            f"{where}label {label!r} is of a new class, and too many new classes wait for an "
+            "admin already; use one of the classes, or ask an admin to decide on the waiting "
+            "ones (GET /v1/classes)",
+            item_id,
+        )
     known = book.known
     listed = ", ".join(repr(c) for c in known)
     if not known:

@@ -195,10 +195,10 @@ class Reviews:
         now = self.clock.now()
         with self.store.transaction():
             self.settle(item_id, chosen, "admin", annotator=who)
-            self.queue.settle(item_id)
-            if held:
+            if held:  # before the queue changes: a refusal leaves everything as it was
                 row = next(r.rowid for r in self.store.labels_for(item_id) if r.annotator == who)
                 self.classes.propose(chosen, admin, now, row)
+            self.queue.settle(item_id)
         item = _item_of(record)
         message = self.message(item_id, item)
         assert message is not None

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from stream_al.classes.class_set import ClassSet
+from stream_al.classes.class_set import MAX_CLASSES, MAX_PENDING, ClassSet
 from stream_al.classes.records import Match, Proposal, Rejection, Source, Status, is_label
 from stream_al.items import Label
 
@@ -56,6 +56,8 @@ class ClassBook:
         Seconds `known` trusts its copy before reading the store again.
     clock
         A monotonic clock, in seconds.
+    limit, max_pending
+        Most known classes, and most classes waiting for an admin (`ClassSet`).
     """
 
     def __init__(
@@ -63,10 +65,15 @@ class ClassBook:
         store: Store,
         refresh_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        limit: int = MAX_CLASSES,
+        max_pending: int = MAX_PENDING,
     ) -> None:
         self.store = store
         self.refresh_s = refresh_s
         self.clock = clock
+        self.limit = limit
+        self.max_pending = max_pending
         self._set = self._read()
         self._read_at = clock()
         self._said_full = False
@@ -88,12 +95,16 @@ class ClassBook:
     def snapshot(self) -> ClassSet:
         """The set as the store has it now (a copy: changing it changes nothing)."""
         self.reload()
-        return ClassSet.from_state(self._set.state())
+        return ClassSet.from_state(self._set.state(), self.limit, self.max_pending)
 
     def reload(self) -> None:
         """Read the set from the store again."""
         self._set = self._read()
         self._read_at = self.clock()
+
+    def waiting_full(self) -> bool:
+        """Whether no other class may wait for an admin now (`ClassSet.waiting_full`)."""
+        return self._set.waiting_full()
 
     def check(self, label: Label) -> Match:
         """`ClassSet.check`, reading the store again when the copy does not know `label`."""
@@ -184,4 +195,6 @@ class ClassBook:
 
     def _read(self) -> ClassSet:
         saved = self.store.load_state(STATE_KEY)
-        return ClassSet() if saved is None else ClassSet.from_state(saved)
+        if saved is None:
+            return ClassSet(self.limit, self.max_pending)
+        return ClassSet.from_state(saved, self.limit, self.max_pending)

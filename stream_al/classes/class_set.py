@@ -213,6 +213,10 @@ class ClassSet:
         match = self.check(label)
         return self._known[_key(match.label)] if match.status is Status.KNOWN else None
 
+    def waiting_full(self) -> bool:
+        """Whether `max_pending` classes wait for an admin (no other may be proposed)."""
+        return len(self._pending) >= self.max_pending
+
     def full(self) -> bool:
         """Whether the set holds `limit` classes (`detect` adds no more)."""
         return len(self._known) >= self.limit
@@ -237,7 +241,7 @@ class ClassSet:
             )
         before = self._pending.get(key)
         if before is None:
-            if len(self._pending) >= self.max_pending:
+            if self.waiting_full():
                 raise ClassError(
                     f"{len(self._pending)} new classes already wait for an admin; an admin "
                     f"accepts or rejects them (GET /v1/classes) before {label!r} can wait too"

@@ -228,3 +228,17 @@ def test_an_admins_review_decision_follows_the_same_rule(tmp_path: Path) -> None
             )
         finally:
             api.close()
+
+
+def test_new_classes_stop_at_the_limit_of_classes_waiting(open_api: Api) -> None:
+    open_api.service.classes.max_pending = 1
+    first, second, third = open_api.offer(0.9, 0.8, 0.7)
+    _lease(open_api, "ana", n=3)
+    assert _label(open_api, "ana", first, "bird").status_code == 200
+    refused = _label(open_api, "ana", second, "fish")
+    assert refused.status_code == 422
+    assert "too many new classes wait for an admin" in refused.json()["message"]
+    assert open_api.store.labels_for(second) == []
+    assert _label(open_api, "ana", third, "bird").status_code == 200  # a waiting one: fine
+    (pending,) = open_api.client("root").get("/v1/classes").json()["pending"]
+    assert (pending["label"], pending["labels"]) == ("bird", 2)
