@@ -8,6 +8,9 @@
     │   └── MalformedRowError    one row is bad (names the file and line)
     ├── ModelError           a model cannot score or learn what it was given
     ├── StrategyError        an unknown or misconfigured query strategy
+    ├── ClassError           a change to the class set is not allowed (names the class)
+    │   ├── UnknownClassError    no class, or no proposal, of that name
+    │   └── ClassStateError      the class is already known, waiting, or rejected
     ├── QueueError           an annotation-queue operation is not allowed
     │   ├── UnknownItemError     no such item in the queue
     │   └── LeaseError           the lease is not held, expired or belongs to someone else
@@ -22,6 +25,8 @@ from __future__ import annotations
 
 __all__ = [
     "AlertError",
+    "ClassError",
+    "ClassStateError",
     "ConfigError",
     "DataError",
     "DriftError",
@@ -32,6 +37,7 @@ __all__ = [
     "SchedulerError",
     "StrategyError",
     "StreamALError",
+    "UnknownClassError",
     "UnknownItemError",
 ]
 
@@ -74,6 +80,18 @@ class ModelError(StreamALError):
 
 class StrategyError(StreamALError):
     """A query strategy or decision rule is unknown or misconfigured."""
+
+
+class ClassError(StreamALError):
+    """A change to the class set is not allowed (a bad label, too many classes)."""
+
+
+class UnknownClassError(ClassError):
+    """No class, or no proposed class, has that label."""
+
+
+class ClassStateError(ClassError):
+    """The class is already known, already waiting for an admin, or was rejected."""
 
 
 class QueueError(StreamALError):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from stream_al.items import Label
     from stream_al.queue import AnnotationQueue
     from stream_al.transport.base import Producer
 
@@ -70,8 +71,9 @@ def serve(
     settings = load_settings(config)
     logging.getLogger("kafka").setLevel(logging.CRITICAL)  # our transport logs outages once
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log what they did
+    file_classes = None if replay is None else _replayed_classes(replay, oracle)
     with stop_on_signals() as stop:  # 1
-        built = prepare_roles(settings, roles, stop=stop)  # 2
+        built = prepare_roles(settings, roles, stop=stop, file_classes=file_classes)  # 2
         try:
             if built.queue is not None and settings.api.enabled:
                 from stream_al.api.embedded import start_api
@@ -111,6 +113,22 @@ def serve(
         run_roles(  # 4
             built, stop, poll_ms=settings.scorer.poll_timeout_ms, batch=settings.scorer.batch_size
         )
+
+
+def _replayed_classes(data: str, oracle: bool) -> list[Label] | None:
+    """The classes of a replayed file: those its header declares (ARFF, synthetic streams);
+    else, when the oracle answers from the file's labels, the values of those labels."""
+    from stream_al.datasets import open_stream
+
+    classes: list[Label] | None = None
+    declared = open_stream(data).info.classes
+    if declared is not None:
+        classes = list(declared)
+    elif oracle:
+        from producers.labels import ground_truth
+
+        classes = sorted(set(ground_truth(data).values()), key=str)
+    return classes
 
 
 def _replay_in_background(

@@ -108,6 +108,7 @@ def build_service(
         settings=settings.api,
         probes=probes,
         health=roles.health,
+        classes=roles.classes,
     )
 
 

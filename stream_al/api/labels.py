@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from stream_al.api.auth import Annotator
+from stream_al.api.classes import check_class
 from stream_al.api.errors import ConflictError, InvalidRequestError
 from stream_al.api.reviews import Held
 from stream_al.api.schemas import LabelIn, LabelResult, LabelsOut
-from stream_al.api.tasks import held_lease, in_classes, payload_of
-from stream_al.exceptions import LeaseError, UnknownItemError
+from stream_al.api.tasks import held_lease, payload_of
+from stream_al.classes import Status
+from stream_al.exceptions import ClassError, LeaseError, UnknownItemError
 from stream_al.items import Label
 from stream_al.queue import Lease
 from stream_al.store.errors import LabelConflictError
@@ -51,6 +53,8 @@ class _Entry:
     lease: Lease | None
     seconds_spent: float | None
     held: Held
+    #: Its class waits for an admin: stored, published held, learned once accepted.
+    new_class: bool = False
 
     @property
     def settles(self) -> bool:
@@ -72,20 +76,22 @@ def submit_labels(
     """Apply a batch of labels from `who`. The steps, in order:
 
     1. Check the whole batch: each item is known (else 404), leased to the
-       caller (else 409) and labelled with one of its task's classes (else 422,
-       unless ``[api] allow_new_classes``); an item the caller already labelled
+       caller (else 409) and labelled with one of the known classes (else 422;
+       with ``[api] allow_new_classes``, a label of a new class is taken and
+       held, `stream_al.api.classes`); an item the caller already labelled
        the same way is a duplicate, differently a 409. If any entry fails,
        nothing is applied and the error names the entry.
-    2. One store transaction: store every new label with the seconds it took;
-       for an overlap task (`stream_al.api.reviews`), store the settled label
-       when this one settles it, or ask the queue for a third opinion on a
+    2. One store transaction: store every new label with the seconds it took,
+       and count a label of a new class as waiting for an admin; for an
+       overlap task (`stream_al.api.reviews`), store the settled label when
+       this one settles it, or ask the queue for a third opinion on a
        conflict; then acknowledge every lease (a task wanting more labels goes
        back to the queue for others, the rest leave it).
     3. Send every label of the batch, duplicates too, to the labels topic with
-       its item (marked ``hold`` while its overlap item is not settled), then
-       the settled labels, and flush the producer (a broker that does not
-       answer in ``[api] publish_timeout_s`` is a 503: retry, the labels are
-       kept).
+       its item (marked ``hold`` while its overlap item is not settled, or its
+       class waits for an admin), then the settled labels, and flush the
+       producer (a broker that does not answer in ``[api] publish_timeout_s``
+       is a 503: retry, the labels are kept).
     4. Answer with each entry's status and the caller's label count.
     """
     now = service.clock.now()
@@ -100,6 +106,8 @@ def submit_labels(
                     service.queue.ack(entry.lease.lease_id, who.name)
     except LabelConflictError as error:
         raise ConflictError("label_conflict", str(error)) from error
+    except ClassError as error:  # e.g. too many classes wait for an admin already
+        raise InvalidRequestError("invalid_label", str(error)) from error
     service.record_lag([e.lease.task for e in entries if e.status == "accepted" and e.lease], now)
     _publish(service, who, entries)  # 3
     accepted = sum(entry.status == "accepted" for entry in entries)
@@ -110,7 +118,10 @@ def submit_labels(
         len(entries) - accepted,
     )
     return LabelsOut(  # 4
-        results=[LabelResult(item_id=e.item_id, status=e.status) for e in entries],
+        results=[
+            LabelResult(item_id=e.item_id, status=e.status, held="class" if e.new_class else None)
+            for e in entries
+        ],
         labels=service.tally.of(who.name),
     )
 
@@ -118,6 +129,9 @@ def submit_labels(
 def _store(service: AnnotationService, who: Annotator, entry: _Entry) -> None:
     store, verdict = service.store, entry.held.verdict
     store.add_label(entry.item_id, entry.label, who.name, entry.time, seconds=entry.seconds)
+    if entry.new_class:  # where the held labels of its class start in the label log
+        row = next(r.rowid for r in store.labels_for(entry.item_id) if r.annotator == who.name)
+        service.classes.propose(entry.label, who.name, entry.time, row)
     if verdict is None:
         return
     if verdict.settled and verdict.label is not None:
@@ -161,7 +175,10 @@ def _check_one(
             )
         lease = _held_by(service, who, item_id, now)
         held = service.reviews.judge(item_id, stored)
-        return _Entry(item_id, old, "duplicate", before[0].time, lease, given.seconds_spent, held)
+        new_class = service.classes.check(old).status is not Status.KNOWN
+        return _Entry(
+            item_id, old, "duplicate", before[0].time, lease, given.seconds_spent, held, new_class
+        )
     lease = held_lease(service.queue, who.name, item_id, given.lease_id)
     if lease.expires_at <= now + EXPIRY_MARGIN_S:
         raise ConflictError(
@@ -169,17 +186,12 @@ def _check_one(
             f"entry {index}: your lease on item {item_id!r} is running out; lease it again",
             item_id,
         )
-    label = in_classes(given.label, lease.task.classes, service.settings.allow_new_classes)
-    if label is None:
-        classes = ", ".join(repr(c) for c in lease.task.classes)
-        raise InvalidRequestError(
-            "invalid_label",
-            f"entry {index}: label {given.label!r} is not one of item {item_id!r}'s classes "
-            f"({classes}); send one of them",
-            item_id,
-        )
+    allow_new = service.settings.allow_new_classes
+    label, new_class = check_class(
+        service.classes, given.label, allow_new, f"entry {index}: ", item_id
+    )
     held = service.reviews.judge(item_id, stored, label)
-    return _Entry(item_id, label, "accepted", now, lease, given.seconds_spent, held)
+    return _Entry(item_id, label, "accepted", now, lease, given.seconds_spent, held, new_class)
 
 
 def _held_by(service: AnnotationService, who: Annotator, item_id: str, now: float) -> Lease | None:
@@ -222,4 +234,6 @@ def _message(who: Annotator, entry: _Entry) -> bytes:
         doc["seconds_spent"] = entry.seconds_spent
     if entry.held.hold is not None:
         doc["hold"] = entry.held.hold
+    elif entry.new_class:
+        doc["hold"] = "class"
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()

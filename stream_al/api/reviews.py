@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from stream_al.api.errors import ConflictError, InvalidRequestError, NotFoundError, UnavailableError
+from stream_al.api.classes import check_class
+from stream_al.api.errors import ConflictError, NotFoundError, UnavailableError
 from stream_al.api.schemas import (
     AnnotatorQuality,
     DecisionOut,
@@ -37,7 +38,7 @@ from stream_al.api.schemas import (
     QualityOut,
 )
 from stream_al.api.tallies import LabelTally
-from stream_al.api.tasks import in_classes
+from stream_al.classes import ClassBook, Status
 from stream_al.clock import Clock
 from stream_al.items import Label
 from stream_al.queue import AnnotationQueue, TaskRecord, TaskState
@@ -92,6 +93,9 @@ class Reviews:
         `Reviews` (pairs, times) and counts each annotator's labels.
     publish_timeout_s
         How long publishing a settled label waits for the broker.
+    classes
+        The class set: a settled label of a class waiting for an admin is
+        published held (``hold: "class"``).
     """
 
     def __init__(
@@ -103,8 +107,10 @@ class Reviews:
         clock: Clock,
         tally: LabelTally,
         publish_timeout_s: float = 10.0,
+        classes: ClassBook | None = None,
     ) -> None:
         self.store = store
+        self.classes = classes if classes is not None else ClassBook(store)
         self.producer = producer
         self.labels_topic = labels_topic
         self.queue = queue
@@ -142,7 +148,8 @@ class Reviews:
     def message(self, item_id: str, item: Any = None) -> bytes | None:
         """The labels-topic value of the settled label of `item_id` (None if unsettled).
 
-        It carries ``decided_by``: ``annotators`` (their consensus) or ``admin``.
+        It carries ``decided_by``: ``annotators`` (their consensus) or ``admin``,
+        and ``hold: "class"`` while the label's class waits for an admin.
         """
         settled = _settled(self.store.labels_for(item_id))
         if settled is None:
@@ -151,6 +158,8 @@ class Reviews:
             encode_label(item_id, settled.label, settled.annotator, settled.time)
         )
         doc["decided_by"] = "annotators" if settled.annotator == AUTO else "admin"
+        if self.classes.check(settled.label).status is not Status.KNOWN:
+            doc["hold"] = "class"
         if isinstance(item, dict):
             doc["item"] = item
         return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
@@ -161,7 +170,8 @@ class Reviews:
         """Settle `item_id` with `label` for admin `admin`: stored, out of the queue, published.
 
         404 if the item has no human label, 409 if it is settled already, 422 if
-        the label is not one of its classes (unless `allow_new`).
+        the label is not one of the classes. With `allow_new`, a label of a new
+        class is settled held, as an annotator's would be (`stream_al.api.classes`).
         """
         stored = self.store.labels_for(item_id)
         if not _human(stored):
@@ -180,18 +190,14 @@ class Reviews:
                 item_id,
             )
         record = self._task_record(item_id)
-        classes = tuple(record.task.classes) if record is not None else ()
-        chosen = in_classes(label, classes, allow_new)
-        if chosen is None:
-            raise InvalidRequestError(
-                "invalid_label",
-                f"label {label!r} is not one of item {item_id!r}'s classes "
-                f"({', '.join(repr(c) for c in classes)}); send one of them",
-                item_id,
-            )
+        chosen, held = check_class(self.classes, label, allow_new, "", item_id)
         who = f"{REVIEW_PREFIX}{admin}"
+        now = self.clock.now()
         with self.store.transaction():
             self.settle(item_id, chosen, "admin", annotator=who)
+            if held:  # before the queue changes: a refusal leaves everything as it was
+                row = next(r.rowid for r in self.store.labels_for(item_id) if r.annotator == who)
+                self.classes.propose(chosen, admin, now, row)
             self.queue.settle(item_id)
         item = _item_of(record)
         message = self.message(item_id, item)
@@ -245,9 +251,9 @@ class Reviews:
     def disputes(self, limit: int = 100) -> DisputesOut:
         """Items whose labels disagree and that nothing settled yet, oldest first."""
         out: list[DisputeOut] = []
+        classes = self.classes.known
         for item_id in self.store.disputed(limit):
             live = item_id in self.queue
-            record = self._task_record(item_id)
             out.append(
                 DisputeOut(
                     item_id=item_id,
@@ -255,7 +261,7 @@ class Reviews:
                         DisputeLabel(annotator=r.annotator, label=r.label, time=r.time)
                         for r in _human(self.store.labels_for(item_id))
                     ],
-                    classes=list(record.task.classes) if record is not None else [],
+                    classes=classes,
                     waiting_for_label=live,
                 )
             )
@@ -307,6 +313,10 @@ class Reviews:
         for earlier in _human(self.store.labels_for(record.item_id)):
             if earlier.rowid < record.rowid and earlier.annotator != name:
                 self.agreement.add(earlier.annotator, earlier.label, name, record.label)
+
+    def item_of(self, item_id: str) -> Any:
+        """The item of `item_id`'s task payload, if the queue's table still has its task."""
+        return _item_of(self._task_record(item_id))
 
     def _task_record(self, item_id: str) -> TaskRecord | None:
         table = self.store.queue_store()

@@ -24,6 +24,10 @@ from stream_al.api.schemas import (
     AnnotatorInfo,
     AnnotatorList,
     AnnotatorToken,
+    ClassDecisionOut,
+    ClassesIn,
+    ClassesOut,
+    ClassIn,
     DecisionIn,
     DecisionOut,
     DisputesOut,
@@ -216,12 +220,14 @@ def lease(
     return service.lease(who, n)
 
 
-@v1_router.post("/labels", responses=error_answers(404, 409, 503))
+@v1_router.post("/labels", responses=error_answers(404, 409, 503), response_model_exclude_none=True)
 def labels(body: LabelsIn, who: Caller, service: Service) -> LabelsOut:
     """Submit labels for leased tasks: all are applied, or none (the error names the entry).
 
     Durable in the store and on the labels topic before the answer; sending the
-    same labels again answers ``duplicate``.
+    same labels again answers ``duplicate``. A label must be one of the known
+    classes (``GET /v1/classes``); with ``[api] allow_new_classes`` a label of a
+    new class is taken but ``held`` until an admin accepts its class.
     """
     return service.submit(who, body.labels)
 
@@ -294,6 +300,34 @@ def reviews(
 def decide(item_id: ItemId, body: DecisionIn, who: Admin, service: Service) -> DecisionOut:
     """Settle an item's label (admins only): it is learned, and leaves the queue if there."""
     return service.decide(who, item_id, body.label)
+
+
+@v1_router.get("/classes", responses=error_answers())
+def classes(who: Caller, service: Service) -> ClassesOut:
+    """The known classes (what tasks offer), and new ones waiting for an admin."""
+    return service.class_set()
+
+
+@v1_router.post("/classes", responses=error_answers(403, 409))
+def declare_classes(body: ClassesIn, who: Admin, service: Service) -> ClassesOut:
+    """Declare the classes while none are known (admins only); at least two."""
+    return service.declare_classes(who, body.classes)
+
+
+@v1_router.post("/classes/accept", responses=error_answers(403, 404, 409, 503))
+def accept_class(body: ClassIn, who: Admin, service: Service) -> ClassDecisionOut:
+    """Accept a waiting class (admins only): it becomes known, its held labels are learned.
+
+    Sending it again after a 503 publishes the held labels again.
+    """
+    return service.accept_class(who, body.label)
+
+
+@v1_router.post("/classes/reject", responses=error_answers(403, 404, 409))
+def reject_class(body: ClassIn, who: Admin, service: Service) -> ClassDecisionOut:
+    """Reject a waiting class (admins only): its labels stay in the log and are never learned;
+    their tasks do not come back, and new labels of that class are refused."""
+    return service.reject_class(who, body.label)
 
 
 def _info(annotator: Annotator, service: AnnotationService) -> AnnotatorInfo:

@@ -21,6 +21,10 @@ __all__ = [
     "AnnotatorOut",
     "AnnotatorQuality",
     "AnnotatorToken",
+    "ClassDecisionOut",
+    "ClassIn",
+    "ClassesIn",
+    "ClassesOut",
     "DecisionIn",
     "DecisionOut",
     "DisputeLabel",
@@ -28,6 +32,7 @@ __all__ = [
     "DisputesOut",
     "ErrorOut",
     "Health",
+    "KnownClassOut",
     "LabelIn",
     "LabelOut",
     "LabelResult",
@@ -36,8 +41,10 @@ __all__ = [
     "LabelsOut",
     "LeaseOut",
     "Me",
+    "PendingClassOut",
     "QualityOut",
     "RecordsOut",
+    "RejectedClassOut",
     "RevokedOut",
     "StatsOut",
     "TaskOut",
@@ -113,7 +120,10 @@ class TaskOut(BaseModel):
     item_id: str
     expires_at: float = Field(description="When the lease ends (unix seconds)")
     priority: float = Field(description="Current (time-decayed) priority")
-    classes: list[LabelOut] = Field(description="Labels to choose from (empty: any)")
+    classes: list[LabelOut] = Field(
+        description="Labels to choose from: the known classes (empty: none known yet, "
+        "nothing can be labelled)"
+    )
     item: Item
     prediction: LabelOut | None = None
     confidence: float | None = None
@@ -143,6 +153,10 @@ class LabelsIn(BaseModel):
 class LabelResult(BaseModel):
     item_id: str
     status: Literal["accepted", "duplicate"]
+    held: Literal["class"] | None = Field(
+        None,
+        description="'class': stored, but its class waits for an admin; learned once accepted",
+    )
 
 
 class LabelsOut(BaseModel):
@@ -295,3 +309,70 @@ class DecisionOut(BaseModel):
     item_id: str
     label: LabelOut
     annotator: str = Field(description="review:<admin>: who settled it")
+
+
+class KnownClassOut(BaseModel):
+    """A class of the stream and where it came from."""
+
+    label: LabelOut
+    source: Literal["config", "file", "events", "admin", "model"] = Field(
+        description="[model] classes, a replayed file's header, the label field of events, "
+        "an admin (declared or accepted), or the model's own"
+    )
+    by: str | None = Field(None, description="The admin who declared or accepted it")
+    at: float | None = Field(None, description="When the admin did (unix seconds)")
+
+
+class PendingClassOut(BaseModel):
+    """A class labels used that waits for an admin to accept or reject it."""
+
+    label: LabelOut
+    proposed_by: list[str] = Field(description="The first annotators who used it")
+    labels: int = Field(
+        description="Its labels waiting: stored, never learned before it is accepted"
+    )
+    since: float = Field(description="When it was first used (unix seconds)")
+
+
+class RejectedClassOut(BaseModel):
+    """A class an admin rejected: its labels are never learned, new ones are refused."""
+
+    label: LabelOut
+    by: str
+    at: float
+    labels: int = Field(description="Its labels that were waiting when it was rejected")
+
+
+class ClassesOut(BaseModel):
+    """The class set: the known classes, and new ones waiting for an admin."""
+
+    classes: list[LabelOut] = Field(
+        description="The known classes, in order: what tasks offer (empty: none known yet)"
+    )
+    known: list[KnownClassOut]
+    pending: list[PendingClassOut]
+    rejected: list[RejectedClassOut]
+    allow_new_classes: bool = Field(
+        description="Whether a label outside the classes is held for an admin (else refused)"
+    )
+
+
+class ClassesIn(BaseModel):
+    """The classes an admin declares when none are known."""
+
+    classes: list[LabelValue] = Field(min_length=2, max_length=1000)
+
+
+class ClassIn(BaseModel):
+    """The waiting class an admin accepts or rejects."""
+
+    label: LabelValue
+
+
+class ClassDecisionOut(BaseModel):
+    label: LabelOut
+    status: Literal["accepted", "rejected"]
+    labels: int = Field(
+        description="accepted: its held labels sent to the learner now; rejected: its labels "
+        "that will never be learned (they stay in the label log)"
+    )

@@ -24,11 +24,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stream_al.api.auth import Annotator
+from stream_al.api.classes import accept_class, classes_out, declare_classes, reject_class
 from stream_al.api.errors import ConflictError
 from stream_al.api.labels import submit_labels
 from stream_al.api.reviews import Reviews
 from stream_al.api.schemas import (
     AnnotatorOut,
+    ClassDecisionOut,
+    ClassesOut,
     DecisionOut,
     DisputesOut,
     LabelIn,
@@ -42,6 +45,7 @@ from stream_al.api.schemas import (
 )
 from stream_al.api.tallies import DriftWatch, LabelTally
 from stream_al.api.tasks import held_lease, payload_of, task_out
+from stream_al.classes import ClassBook
 from stream_al.clock import Clock, SystemClock
 from stream_al.config.sections import ApiSettings
 from stream_al.items import Label
@@ -137,6 +141,9 @@ class AnnotationService:
         What the process waits for (``/healthz``); None: nothing ever.
     reclaim_every_s
         Least seconds between two looks for revoked holders of leases (`reclaim`).
+    classes
+        The class set shared through the store: what tasks offer and labels
+        must be; the store's set when None.
     """
 
     def __init__(
@@ -152,9 +159,11 @@ class AnnotationService:
         probes: Probes | None = None,
         health: Health | None = None,
         reclaim_every_s: float = 1.0,
+        classes: ClassBook | None = None,
     ) -> None:
         self.queue = queue
         self.health = health or Health()
+        self.classes = classes if classes is not None else ClassBook(store)
         self.store = store
         self.producer = producer
         self.labels_topic = labels_topic
@@ -174,6 +183,7 @@ class AnnotationService:
             self.clock,
             self.tally,
             self.settings.publish_timeout_s,
+            self.classes,
         )
         queue.on_finish.append(self.reviews.on_finish)
         self.reclaim_every_s = reclaim_every_s
@@ -199,7 +209,10 @@ class AnnotationService:
                 raise _lease_limit(held[0].expires_at, len(held), self.settings)
             with self.store.transaction():
                 leases = self.queue.lease(who.name, min(n, room))
-            tasks = [task_out(lease, self.queue.priority(lease.item_id)) for lease in leases]
+            classes = self.classes.known
+            tasks = [
+                task_out(lease, self.queue.priority(lease.item_id), classes) for lease in leases
+            ]
             logger.info("api.lease annotator=%s asked=%d leased=%d", who.name, n, len(tasks))
             return LeaseOut(tasks=tasks, queue_depth=self.queue.depth)
 
@@ -344,6 +357,26 @@ class AnnotationService:
         with self.lock:
             self.queue.expire()
             return self.reviews.decide(who.name, item_id, label, self.settings.allow_new_classes)
+
+    def class_set(self) -> ClassesOut:
+        """The known classes, and new ones waiting for an admin."""
+        with self.lock:
+            return classes_out(self.classes, self.settings.allow_new_classes)
+
+    def declare_classes(self, who: Annotator, classes: Sequence[Label]) -> ClassesOut:
+        """An admin names the classes when none are known (see `declare_classes`)."""
+        with self.lock:
+            return declare_classes(self, who, classes)
+
+    def accept_class(self, who: Annotator, label: Label) -> ClassDecisionOut:
+        """An admin accepts a waiting class; its held labels go to the learner."""
+        with self.lock:
+            return accept_class(self, who, label)
+
+    def reject_class(self, who: Annotator, label: Label) -> ClassDecisionOut:
+        """An admin rejects a waiting class; its labels are never learned."""
+        with self.lock:
+            return reject_class(self, who, label)
 
     def labels_of(self, name: str) -> int:
         """Labels annotator `name` gave."""

@@ -6,9 +6,10 @@ valid answer (an item with its id and arrival time only).
 
 >>> from stream_al.queue import Lease, Task
 >>> task = Task("7", 0.5, 10.0, payload={"item": {"id": "7", "event_time": 3.0}}, classes=["a"])
->>> out = task_out(Lease("L", "7", "ana", leased_at=10.0, expires_at=40.0, task=task), 0.5)
+>>> lease = Lease("L", "7", "ana", leased_at=10.0, expires_at=40.0, task=task)
+>>> out = task_out(lease, 0.5, ["a", "b"])
 >>> out.item.event_time, out.classes, out.prediction, out.expires_at
-(3.0, ['a'], None, 40.0)
+(3.0, ['a', 'b'], None, 40.0)
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from stream_al.queue import AnnotationQueue, Lease, Task
 
 __all__ = [
     "held_lease",
-    "in_classes",
     "label_value",
     "labels_of",
     "payload_of",
@@ -78,22 +78,6 @@ def payload_of(task: Task) -> dict[str, Any]:
     return task.payload if isinstance(task.payload, dict) else {}
 
 
-def in_classes(label: Label, classes: Sequence[Label], allow_new: bool) -> Label | None:
-    """`label` as one of `classes` (by value, then by text), a new label if allowed, or None.
-
-    A task without classes comes from a model that knows none yet: any label goes.
-    """
-    if not classes:
-        return label
-    for known in classes:
-        if type(known) is type(label) and known == label:
-            return known
-    for known in classes:
-        if str(known) == str(label):
-            return known
-    return label if allow_new else None
-
-
 def label_value(value: Any) -> LabelOut | None:
     """`value` as a JSON label (str, int or bool; numpy scalars too), or None."""
     if isinstance(value, bool):
@@ -122,8 +106,8 @@ def task_item(task: Task) -> Item:
     return Item(id=task.item_id, event_time=task.arrival)
 
 
-def task_out(lease: Lease, priority: float) -> TaskOut:
-    """The JSON of one leased task."""
+def task_out(lease: Lease, priority: float, classes: Sequence[Label]) -> TaskOut:
+    """The JSON of one leased task, offering the known `classes` (the class set's, now)."""
     payload = payload_of(lease.task)
     confidence = payload.get("confidence")
     version = payload.get("model_version")
@@ -132,7 +116,7 @@ def task_out(lease: Lease, priority: float) -> TaskOut:
         item_id=lease.item_id,
         expires_at=lease.expires_at,
         priority=priority if math.isfinite(priority) else 0.0,
-        classes=labels_of(lease.task.classes),
+        classes=labels_of(classes),
         item=task_item(lease.task),
         prediction=label_value(payload.get("prediction")),
         confidence=_finite(confidence),

@@ -55,7 +55,9 @@ class FieldMap(Section):
     text
         A free-text field, if any.
     label
-        The true label, for replayed labelled data; None for live streams.
+        The true label of events that carry one (replayed labelled data): its
+        values become classes, unless ``[model] classes`` names them; None for
+        live streams.
     """
 
     id: str = Field("id", min_length=1)
@@ -93,7 +95,9 @@ class ModelSettings(Section):
     name
         A model of `stream_al.model.factory.MODELS` (``logreg`` by default).
     classes
-        The labels, when known in advance (at least two); None learns them.
+        The labels, when known in advance (at least two). None: a replayed
+        file's header, the events' ``[fields] label`` or an admin
+        (``POST /v1/classes``) gives them; never the first answers.
     """
 
     name: str = "logreg"
@@ -295,7 +299,8 @@ class ApiSettings(Section):
     max_body_bytes
         Largest request body; a larger one is refused with 413.
     allow_new_classes
-        Whether a label outside the task's classes is accepted (else 422).
+        Whether a label outside the known classes is taken and held until an
+        admin accepts its class (learned only then), or refused with 422.
     publish_timeout_s
         How long a label submission waits for the broker to take the labels.
     cost_per_label, cost_unit

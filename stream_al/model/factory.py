@@ -106,6 +106,7 @@ def make_model(
     seed: int = 0,
     text: bool = False,
     halflife: float | None = None,
+    more_classes: bool = False,
 ) -> Model:
     """Build the model called `name` for a stream with the given classes.
 
@@ -129,6 +130,9 @@ def make_model(
         moving the units under them cost the Hoeffding tree 0.8 to 2.7 points
         with labels 5,000 items late (Electricity, Agrawal; README). Torch
         models keep their own standardisation.
+    more_classes
+        Classes beyond `classes` may come later (an admin accepts a new one):
+        build the multiclass variant even for two classes.
 
     Examples
     --------
@@ -140,6 +144,8 @@ def make_model(
     if name not in _BUILDERS:
         raise ConfigError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
     n_classes = len(classes) if classes else 3
+    if more_classes:
+        n_classes = max(n_classes, 3)
     if name not in LINEAR:
         halflife = None
     prepare: base.Transformer = StandardiseOneHot(halflife=halflife)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from stream_al.classes import ClassBook, Match, Status
 from stream_al.clock import Clock, SystemClock
 from stream_al.items import Item
 from stream_al.lag.rehearsal import Rehearsal
@@ -98,6 +99,9 @@ class LearnerService:
         Replays recent human labels while they come back late (lag: seconds
         from the scorer's decision to the label); its memory is saved with
         every checkpoint and taken back on start.
+    classes
+        The class set shared through the store: a label is learned only when
+        its class is known. None: the store's set, with the model's classes.
     """
 
     def __init__(
@@ -113,8 +117,14 @@ class LearnerService:
         checkpoint_every: int = CHECKPOINT_EVERY,
         clock: Clock | None = None,
         rehearsal: Rehearsal | None = None,
+        classes: ClassBook | None = None,
     ) -> None:
         self.learner = Learner(model, monitor, rehearsal=rehearsal)
+        if classes is None:
+            classes = ClassBook(store)
+            if model.classes:
+                classes.seed(model.classes, "model")
+        self.classes = classes
         self.store = store
         self.producer = producer
         self.topics = topics
@@ -150,11 +160,13 @@ class LearnerService:
     def handle(self, records: Sequence[Record], commit: Callable[[Offsets], None]) -> int:
         """Learn from one polled batch of labels; returns how many were new. Steps:
 
-        1. Decode every label; a malformed one, or one for an item nobody knows,
-           goes to the dead-letter topic with the reason.
+        1. Decode every label; a malformed one, one for an item nobody knows, or
+           one whose class is neither known nor waiting for an admin
+           (`ClassBook`), goes to the dead-letter topic with the reason.
         2. Skip labels already learned (a replay after a crash), and set aside
-           held ones (an overlap task's labels before the item is settled: the
-           settled label comes as its own message).
+           held ones: an overlap task's labels before the item is settled (the
+           settled label comes as its own message), and labels of a class
+           waiting for an admin (published again once it is accepted).
         3. Test, then train, on each new label; feed the drift monitor, send alerts.
         4. Every `checkpoint_every` labels: write a checkpoint to the store and
            announce the version on the models topic.
@@ -231,8 +243,34 @@ class LearnerService:
                 reason = f"label for unknown item {event.id!r}: no features to learn"
                 self._reject(record, reason, "item", counts)
                 continue
-            out.append((event, item))
+            match = self.classes.check(event.label)
+            if match.status is Status.KNOWN:
+                out.append((event._replace(label=match.label), item))
+            elif match.status is Status.PENDING:  # learned once an admin accepts the class
+                out.append((event._replace(label=match.label, hold=event.hold or "class"), item))
+            else:
+                self._reject(record, self._not_a_class(event, match), "class", counts)
         return out
+
+    def _not_a_class(self, event: LabelEvent, match: Match) -> str:
+        """Why the label of `event` is not learned: its class is unknown or rejected."""
+        label, item = event.label, event.id
+        if match.status is Status.REJECTED:
+            return (
+                f"label {label!r} of item {item!r}: an admin rejected class {match.label!r}; "
+                "not learned"
+            )
+        known = self.classes.known
+        if not known:
+            return (
+                f"label {label!r} of item {item!r}: no classes are known yet, so no label is "
+                "learned; set [model] classes, or an admin declares them (POST /v1/classes)"
+            )
+        return (
+            f"label {label!r} of item {item!r} is not one of the classes "
+            f"({', '.join(repr(c) for c in known)}); not learned. A new class comes through "
+            "the annotation API with [api] allow_new_classes, and waits for an admin"
+        )
 
     def _new_labels(self, labels: list[tuple[LabelEvent, Item]]) -> list[tuple[LabelEvent, Item]]:
         seen = self.store.seen([_learned_key(e) for e, _ in labels])

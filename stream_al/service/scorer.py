@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import orjson
 
+from stream_al.classes import ClassBook
 from stream_al.clock import Clock, SystemClock
 from stream_al.items import Item, Label
 from stream_al.lag.calibration import ConfidenceCalibrator
@@ -29,7 +30,7 @@ from stream_al.store.records import PSEUDO_ANNOTATOR, DecisionRow
 from stream_al.strategies.base import Scored
 from stream_al.strategies.uncertainty import least_confidence
 from stream_al.transport.base import Offsets, Producer, Record, next_offsets
-from stream_al.transport.codec import DEFAULT_FIELDS, FieldMap, decode_record
+from stream_al.transport.codec import DEFAULT_FIELDS, FieldMap, decode_labelled_record
 from stream_al.transport.dead_letter import dead_letter
 from stream_al.transport.errors import MalformedEventError
 
@@ -163,6 +164,10 @@ class Scorer:
         What to do while labels lag: self-training on confident pseudo-labels
         (the model must be the learner's, in this process) and a budget paced
         to the annotators' throughput; none by default.
+    classes
+        The class set shared through the store: the classes a task offers.
+        Call ``classes.detect(values)`` with the label values of events that
+        carry one. None: the store's set, with the model's classes.
     """
 
     def __init__(
@@ -180,7 +185,13 @@ class Scorer:
         model_version: str = "0",
         publish_predictions: bool = True,
         fallback: LagFallback | None = None,
+        classes: ClassBook | None = None,
     ) -> None:
+        if classes is None:
+            classes = ClassBook(store)
+            if model.classes:
+                classes.seed(model.classes, "model")
+        self.classes = classes
         self.model = model
         self.rule = rule
         self.store = store
@@ -275,15 +286,24 @@ class Scorer:
 
     # -- steps ------------------------------------------------------------------------------
     def _validate(self, records: Sequence[Record], report: BatchReport) -> list[Item]:
+        """The batch's valid items; the label values they carry (``[fields] label``) are
+        offered to the class set."""
         items: list[Item] = []
+        labels: list[Any] = []
         for record in records:
             try:
-                items.append(decode_record(record, self.field_map))
+                item, label = decode_labelled_record(record, self.field_map)
             except MalformedEventError as exc:
                 dead_letter(self.producer, self.topics.dlq, record, str(exc), kind=exc.kind)
                 report.dead_lettered += 1
                 report.dead_letters[exc.kind] = report.dead_letters.get(exc.kind, 0) + 1
                 logger.warning("dead-lettered where=%s reason=%s", record.where, exc)
+                continue
+            items.append(item)
+            if label is not None:
+                labels.append(label)
+        if labels:
+            self.classes.detect(labels)
         return items
 
     def _unseen(self, items: list[Item], report: BatchReport) -> list[Item]:
@@ -407,4 +427,4 @@ class Scorer:
         }
         # random-share items jump the queue: their labels are the unbiased estimate
         score = 1.0 if d.random else max(d.score, 1e-6)
-        return Task(item.id, score, now, payload, classes)
+        return Task(item.id, score, now, payload, self.classes.known)

@@ -31,11 +31,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from stream_al.classes import ClassBook
 from stream_al.clock import SystemClock
 from stream_al.config import Settings
 from stream_al.drift.monitor import DriftMonitor
 from stream_al.exceptions import ModelError
 from stream_al.features import make_embedder
+from stream_al.items import Label
 from stream_al.model import make_model
 from stream_al.model.base import Model
 from stream_al.queue import AnnotationQueue
@@ -168,6 +170,8 @@ class Roles:
     #: Every part's producer: connected to the broker by `connect_roles`.
     producer: LateProducer = field(default_factory=LateProducer)
     queue: AnnotationQueue | None = None
+    #: The class set shared through the store (what tasks offer, what the learner learns).
+    classes: ClassBook | None = None
     scorer: Scorer | None = None
     learner: LearnerService | None = None
     #: Held around every handler, tick and sweep, and by the API around each operation.
@@ -182,9 +186,17 @@ class Roles:
     emit_alert: Callable[[DriftAlert], object] | None = None
 
 
-def build_roles(settings: Settings, transport: Transport, roles: set[str]) -> Roles:
-    """Wire `roles` (a subset of scorer, queue, learner) from `settings`, connected."""
-    out = prepare_roles(settings, roles)
+def build_roles(
+    settings: Settings,
+    transport: Transport,
+    roles: set[str],
+    file_classes: Sequence[Label] | None = None,
+) -> Roles:
+    """Wire `roles` (a subset of scorer, queue, learner) from `settings`, connected.
+
+    `file_classes` are the classes a replayed file's header declares.
+    """
+    out = prepare_roles(settings, roles, file_classes=file_classes)
     try:
         connect_roles(out, settings, transport, roles)
     except BaseException:
@@ -199,21 +211,27 @@ def prepare_roles(
     *,
     stop: threading.Event | None = None,
     health: Health | None = None,
+    file_classes: Sequence[Label] | None = None,
 ) -> Roles:
-    """The parts of `roles` that need no broker: store, model, queue, scorer, learner.
+    """The parts of `roles` that need no broker: store, classes, model, queue, scorer, learner.
 
     Their producer is a `LateProducer` until `connect_roles`; `health` says
-    ``service: starting`` until then.
+    ``service: starting`` until then. The model starts with the known classes
+    (`open_classes`: ``[model] classes``, else `file_classes`, else the store's);
+    it is built for more than two when more may come (``[api]
+    allow_new_classes``, or classes read from events).
     """
     store = open_store(settings.store.path)
     out = Roles(store=store, stop=stop or threading.Event(), health=health or Health())
     out.health.down("service", "starting")
     try:
+        out.classes = classes = open_classes(settings, store, file_classes)
         model = make_model(
             settings.model.name,
-            classes=settings.model.classes,
+            classes=classes.known or None,
             seed=settings.strategy.seed,
             halflife=settings.lag.input_halflife(),
+            more_classes=settings.api.allow_new_classes or not classes.closed,
         )
         if "queue" in roles:
             out.queue = _queue(settings, store)
@@ -296,6 +314,18 @@ def _guard(
     )
 
 
+def open_classes(
+    settings: Settings, store: Store, file_classes: Sequence[Label] | None = None
+) -> ClassBook:
+    """The store's class set, with ``[model] classes`` and a replayed file's classes added."""
+    book = ClassBook(store)
+    if settings.model.classes is not None:
+        book.seed(settings.model.classes, "config")
+    if file_classes and settings.model.classes is None:
+        book.seed(file_classes, "file")
+    return book
+
+
 def _topics(settings: Settings) -> dict[str, str]:
     names = ("predictions", "labels", "alerts", "models", "dlq", "candidates")
     return {name: settings.kafka.topic(name) for name in names}  # type: ignore[arg-type]
@@ -362,6 +392,7 @@ def _scorer(settings: Settings, model: Model, roles: Roles, with_learner: bool) 
         monitor=monitor,
         publish_predictions=settings.scorer.publish_predictions,
         fallback=LagFallback(settings.lag, roles, rule.budget, with_learner),
+        classes=roles.classes,
     )
 
 
@@ -379,6 +410,7 @@ def _learner(settings: Settings, model: Model, roles: Roles) -> LearnerService:
             labelled=drift.labelled, label_free=None, cooldown_items=drift.cooldown_items
         ),
         rehearsal=settings.lag.rehearsal(seed=settings.strategy.seed),
+        classes=roles.classes,
     )
     if roles.scorer is not None:  # one process: a confirmed drift boosts the scorer's rule
         learner.on_alert.append(roles.scorer.rule.on_drift)

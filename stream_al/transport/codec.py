@@ -45,6 +45,8 @@ __all__ = [
     "decode_event",
     "decode_item",
     "decode_label",
+    "decode_labelled_event",
+    "decode_labelled_record",
     "decode_record",
     "encode_event",
     "encode_label",
@@ -195,17 +197,32 @@ def decode_event(
     MalformedEventError
         Bad JSON, not an object, a missing or mistyped id, time, text or feature.
     """
+    return decode_labelled_event(data, field_map, default_time, where)[0]
+
+
+def decode_labelled_event(
+    data: bytes | str,
+    field_map: FieldMap = DEFAULT_FIELDS,
+    default_time: float | None = None,
+    where: str | None = None,
+) -> tuple[Item, Any]:
+    """`decode_event`, and the value of the event's label field (None when it has none).
+
+    >>> decode_labelled_event(b'{"id": 1, "time": 0, "x": 2, "label": "up"}')
+    (Item(id='1', event_time=0.0, features={'x': 2}, text=None, metadata={}), 'up')
+    """
     event = _loads(data, where)
     if not isinstance(event, dict):
         raise MalformedEventError(f"expected a JSON object, got {_kind(event)}", where)
     features, metadata = _features(event, field_map, where)
-    return Item.model_construct(
+    item = Item.model_construct(
         id=_id(event, field_map.id, where),
         event_time=_time(event, field_map.time, default_time, where),
         features=features,
         text=_text(event, field_map.text, where),
         metadata=metadata,
     )
+    return item, None if field_map.label is None else event.get(field_map.label)
 
 
 def _loads(data: bytes | str, where: str | None) -> Any:
@@ -265,6 +282,13 @@ def _sound(value: Any, where: str | None, depth: int = 0) -> None:
 def decode_record(record: Record, field_map: FieldMap = DEFAULT_FIELDS) -> Item:
     """`decode_event` of a record value: its timestamp is the default time, its place `where`."""
     return decode_event(record.value, field_map, record.timestamp_ms / 1000, record.where)
+
+
+def decode_labelled_record(
+    record: Record, field_map: FieldMap = DEFAULT_FIELDS
+) -> tuple[Item, Any]:
+    """`decode_labelled_event` of a record value (see `decode_record`)."""
+    return decode_labelled_event(record.value, field_map, record.timestamp_ms / 1000, record.where)
 
 
 class LabelEvent(NamedTuple):

@@ -1,9 +1,10 @@
 """A real annotation API server for the tests: uvicorn on 127.0.0.1, a free port.
 
 `start_api` starts it over a SQLite store file in ``tmp_path`` and the in-memory
-broker, with a fake clock (leases expire when the test says so) and three
-annotators: ``ana`` and ``bob`` (annotators) and ``root`` (admin), plus the
-``[api] token`` admin when the settings give a token.
+broker, with a fake clock (leases expire when the test says so), the classes
+``cat`` and ``dog`` as if configured, and three annotators: ``ana`` and ``bob``
+(annotators) and ``root`` (admin), plus the ``[api] token`` admin when the
+settings give a token.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from stream_al.api import (
     create_app,
     open_registry,
 )
+from stream_al.classes import ClassBook
 from stream_al.clock import FakeClock
 from stream_al.config.sections import ApiSettings
 from stream_al.items import Item
@@ -73,9 +75,14 @@ class Api:
         return client
 
     def offer(self, *scores: float, classes: tuple[Any, ...] = CLASSES) -> list[str]:
-        """Queue one task per score, with a scorer-like payload; returns their ids."""
+        """Queue one task per score, with a scorer-like payload; returns their ids.
+
+        `classes` are made known first, as if configured (none: the set is left as it is).
+        """
         ids = []
         with self.service.lock, self.store.transaction():
+            if classes:
+                self.service.classes.seed(classes, "config")
             for score in scores:
                 self._offered += 1
                 item_id = f"item-{self._offered}"
@@ -97,10 +104,16 @@ class Api:
         self.store.close()
 
 
-def start_api(tmp_path: Path, settings: ApiSettings | None = None, overlap: float = 0.0) -> Api:
+def start_api(
+    tmp_path: Path,
+    settings: ApiSettings | None = None,
+    overlap: float = 0.0,
+    classes: tuple[Any, ...] = CLASSES,
+) -> Api:
     """Start a server over a fresh store file; the caller stops it with `Api.close`.
 
-    `overlap`: the queue's share of tasks for two annotators (``[queue] overlap``).
+    `overlap`: the queue's share of tasks for two annotators (``[queue] overlap``);
+    `classes`: the known classes, as if configured (none: no class is known).
     """
     settings = settings or ApiSettings(port=0, max_body_bytes=MAX_BODY)
     path = tmp_path / "store.db"
@@ -117,6 +130,9 @@ def start_api(tmp_path: Path, settings: ApiSettings | None = None, overlap: floa
         store=store.queue_store(),
         overlap=overlap,
     )
+    book = ClassBook(store)
+    if classes:
+        book.seed(classes, "config")
     service = AnnotationService(
         queue,
         store,
@@ -136,6 +152,7 @@ def start_api(tmp_path: Path, settings: ApiSettings | None = None, overlap: floa
                 "pseudo_labels": 3,
             },
         ),
+        classes=book,
     )
     registry = open_registry(path, settings.token, settings.token_name)
     server = ApiServer(create_app(service, registry, settings), "127.0.0.1", 0, registry.close)

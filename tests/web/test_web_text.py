@@ -38,7 +38,7 @@ LAPTOP = {"width": 1024, "height": 768}
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
     """The API server over a SQLite store, the memory broker and a fake clock."""
-    running = start_api(tmp_path)
+    running = start_api(tmp_path, classes=CLASSES)
     try:
         yield running
     finally:

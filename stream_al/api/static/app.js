@@ -3,7 +3,9 @@
 "use strict";
 
 const POLL_MS = 3000;
-const state = { token: null, task: null, shownAt: 0, busy: false, poll: null };
+const state = {
+  token: null, task: null, shownAt: 0, busy: false, poll: null, classesKnown: false,
+};
 
 // One API call as the signed-in annotator (`callApi` of api.js).
 const call = (method, path, body) => callApi(state.token, method, path, body);
@@ -27,7 +29,8 @@ function showSignIn(message) {
   state.token = null;
   state.task = null;
   sessionStorage.removeItem(TOKEN_KEY);
-  for (const id of ["task", "counts", "sign-out"]) $(id).hidden = true;
+  state.classesKnown = false;
+  for (const id of ["task", "no-classes", "counts", "sign-out"]) $(id).hidden = true;
   $("sign-in").hidden = false;
   say("");
   warn(message || "");
@@ -66,11 +69,40 @@ function taskPath(task, action) {
   return `/v1/tasks/${encodeURIComponent(task.item_id)}/${action}`;
 }
 
+// Ask again in a few seconds.
+function later() {
+  state.poll = setTimeout(() => next().catch(failed), POLL_MS);
+}
+
+// Whether any class is known (asked until one is): with none, nothing can be labelled.
+async function classesKnown() {
+  if (!state.classesKnown) {
+    const answer = await call("GET", "/v1/classes");
+    state.classesKnown = answer.classes.length > 0;
+  }
+  return state.classesKnown;
+}
+
+// Until the classes are known, say who can fix it and offer nothing to label.
+function showNoClasses() {
+  $("task").hidden = true;
+  $("no-classes").hidden = false;
+  say("Waiting for an admin to declare the classes, checking again…");
+  later();
+}
+
 // Lease the next task; when there is none, say so and ask again in a few seconds.
 async function next() {
   clearTimeout(state.poll);
   state.task = null;
   const token = state.token;
+  const known = await classesKnown();
+  if (state.token !== token) return;  // signed out meanwhile
+  if (!known) {
+    showNoClasses();
+    return;
+  }
+  $("no-classes").hidden = true;
   const answer = await call("POST", "/v1/tasks/lease?n=1");
   if (state.token !== token) return;  // signed out meanwhile: that lease will run out
   setCount("queue-depth", answer.queue_depth);
@@ -79,10 +111,17 @@ async function next() {
     say(answer.queue_depth > 0
       ? "No task for you right now (you skipped the ones waiting), checking again…"
       : "Queue empty, checking again…");
-    state.poll = setTimeout(() => next().catch(failed), POLL_MS);
+    later();
     return;
   }
-  show(answer.tasks[0]);
+  const task = answer.tasks[0];
+  if (task.classes.length === 0) {  // the classes are unknown again (another store?)
+    await call("POST", taskPath(task, "release")).catch(() => null);
+    state.classesKnown = false;
+    showNoClasses();
+    return;
+  }
+  show(task);
 }
 
 function show(task) {
@@ -139,8 +178,6 @@ function showClasses(classes) {
     return button;
   });
   $("classes").replaceChildren(...buttons);
-  $("free-label").hidden = classes.length > 0;
-  $("free-label-value").value = "";
 }
 
 // Run one annotator action at a time; an error is shown and, when the task is gone, skipped past.
@@ -217,11 +254,6 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("sign-out").addEventListener("click", () => signOut());
   $("skip").addEventListener("click", () => act(skip));
-  $("free-label").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const label = $("free-label-value").value.trim();
-    if (label) act(() => submit(label));
-  });
   document.addEventListener("keydown", onKey);
   window.addEventListener("pagehide", () => {  // leaving the page gives the task back
     if (!state.task) return;
