@@ -290,3 +290,61 @@ def test_a_paused_broker_is_ridden_out(
     # one line when the outage starts, one when it ends: no log storm, no spin
     assert log.count("reachable again") >= 1
     assert log.count("Traceback") == 0
+
+
+def test_poison_events_between_good_ones_are_dead_lettered_and_the_rest_served(
+    kafka_bootstrap: str, tmp_path: Path, roles: Callable[..., Role]
+) -> None:
+    """An independent producer writes a lone surrogate id and a 400-digit feature between
+    good events: both go to the dead-letter topic, every good event of the same batches is
+    scored and predicted, and the service stops with 0 on SIGTERM (it used to exit 1 on the
+    batch, and again on every restart)."""
+    prefix = unique("sal")
+    db = tmp_path / "s.db"
+    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db)
+    poison = [b'{"id":"a\\ud800","x":1}', b'{"id":"big","x":' + b"9" * 400 + b"}"]
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=50)
+    good = [f"g{i}" for i in range(60)]
+    for i, key in enumerate(good):  # one partition key: one batch, poison in the middle
+        producer.send(f"{prefix}.events", json.dumps({"id": key, "x": i}).encode(), key=b"k")
+        if i in (20, 40):
+            producer.send(f"{prefix}.events", poison[i // 20 - 1], key=b"k")
+    producer.flush()
+    producer.close()
+    run = roles("run", "--config", str(cfg))
+    _wait(lambda: _count(db, "decisions") >= len(good) + 1, 60, "the events decided", run)
+    predictions = _read(kafka_bootstrap, f"{prefix}.predictions", len(good) + 1)
+    letters = _read(kafka_bootstrap, f"{prefix}.dlq", 1)
+    assert run.stop() == 0
+    predicted = {json.loads(v)["id"] for _, v in predictions}
+    assert predicted == {*good, "big"}  # the 400-digit number is a missing value
+    [dead] = [read_dead_letter(v, k) for k, v in letters]
+    assert dead.original == poison[0]
+    assert "lone surrogate" in dead.error
+    assert json.loads(letters[0][1])["kind"] == "json"
+    assert "Traceback" not in run.text()
+
+
+def test_sigterm_while_the_broker_is_paused_exits_0_and_loses_nothing(
+    kafka_bootstrap: str, broker_control: TansuBroker, tmp_path: Path, roles: Callable[..., Role]
+) -> None:
+    prefix = unique("sal")
+    db = tmp_path / "s.db"
+    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db)
+    n = 6000
+    _produce(kafka_bootstrap, f"{prefix}.events", n)
+    scorer = roles("scorer", "--config", str(cfg), log="first.log")
+    _wait(lambda: _count(db, "decisions") >= 1000, 120, "1000 decisions", scorer)
+    with broker_control.paused():
+        time.sleep(4)  # mid-stream: a flush or a send is waiting for the broker
+        started = time.monotonic()
+        assert scorer.stop(timeout=40) == 0
+        assert time.monotonic() - started < 30
+    assert "Traceback" not in scorer.text()
+    again = roles("scorer", "--config", str(cfg), log="second.log")  # the same group
+    _wait(lambda: _count(db, "decisions") >= n, 180, f"{n} decisions", again)
+    time.sleep(1)
+    assert again.stop() == 0
+    with sqlite3.connect(db) as conn:
+        counts = conn.execute("SELECT count(*), count(DISTINCT item_id) FROM decisions").fetchone()
+    assert counts == (n, n)  # every item decided once: nothing lost, nothing twice

@@ -167,8 +167,19 @@ class KafkaRecordConsumer:
         self._closed = True
         if self._watch.reachable:
             self._commit_pending()
+        else:  # no commit can get through: say so now rather than wait for each to time out
+            with self._lock:
+                lost, self._pending = self._pending, {}
+            if lost:
+                logger.warning(
+                    "offsets not committed at close, the broker is unreachable; their records "
+                    "will be read again (group=%s offsets=%s)",
+                    self.group_id,
+                    lost,
+                )
+        wait = self.commit_timeout if self._watch.reachable else 0.5  # leaving the group
         try:
-            self._consumer.close(timeout_ms=int(self.commit_timeout * 1000))
+            self._consumer.close(timeout_ms=int(wait * 1000))
         except KafkaError as exc:
             logger.warning("consumer close failed (group=%s error=%r)", self.group_id, exc)
         if self._pending:

@@ -17,6 +17,7 @@ authorized) raise `DeliveryError` at the next ``send`` or ``flush``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -161,18 +162,35 @@ class KafkaRecordProducer:
                 self._check_progress()
                 reachable = self._watch.wait_until_reachable(deadline)
                 if not reachable or (deadline is not None and time.monotonic() >= deadline):
+                    why = "the process is stopping" if self._watch.stopping else f"{timeout}s passed"
                     raise BrokerUnavailableError(
                         f"{self.unacknowledged} records not acknowledged by {self._watch.bootstrap}"
-                        f" within {timeout}s; they are still queued, flush again to wait longer"
+                        f" ({why}); they are still queued, flush again to wait longer"
                     ) from None
         self._raise_refused()
 
     def close(self, timeout: float | None = None) -> None:
-        """Flush (waiting up to `timeout` seconds, None: as long as it takes), then close."""
+        """Flush (waiting up to `timeout` seconds, None: as long as it takes), then close.
+
+        Records the broker has not taken by then (an outage while the process
+        stops) are dropped with one warning: whatever produced them was not
+        committed either, so it is read again after the restart.
+        """
         try:
             self.flush(timeout)
-        finally:
-            self._producer.close(timeout=timeout if timeout is not None else 5.0)
+        except BrokerUnavailableError:
+            logger.warning(
+                "producer closed with %d records not acknowledged by %s; their input was not "
+                "committed and is read again after the restart",
+                self.unacknowledged,
+                self._watch.bootstrap,
+            )
+            # kafka-python cannot close without flushing; its sender is a daemon thread that
+            # ends with the process, and the warning above says what was not delivered
+            with contextlib.suppress(KafkaTimeoutError):
+                self._producer.close(timeout=0.0)
+            return
+        self._producer.close(timeout=timeout if timeout is not None else 5.0)
 
     # -- internals -----------------------------------------------------------------------------
 
