@@ -6,6 +6,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -82,3 +83,48 @@ def _drain(lines: queue.Queue[str]) -> list[str]:
     while not lines.empty():
         out.append(lines.get_nowait())
     return out
+
+
+def test_while_the_broker_is_unreachable_the_api_serves_and_sigterm_exits_0(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    config = tmp_path / "stream-al.toml"
+    config.write_text(
+        f'[kafka]\nbootstrap_servers = ["127.0.0.1:{closed}"]\n'
+        f'[store]\npath = "{tmp_path / "s.db"}"\n'
+        '[model]\nclasses = ["no", "yes"]\n'
+        "[api]\nport = 0\n"
+    )
+    command = [sys.executable, "-m", "stream_al", "run", "--config", str(config)]
+    env = {**os.environ, "STREAM_AL_API__TOKEN": TOKEN}
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stderr is not None
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr or ()])
+    reader.start()
+    try:
+        url = _wait_for(lines, re.compile(r"api listening url=(\S+)"))
+        client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"})
+        deadline = time.monotonic() + 20
+        while "broker" not in (health := client.get("/healthz")).json()["waiting"]:
+            assert time.monotonic() < deadline, health.text
+            time.sleep(0.1)
+        assert health.status_code == 503
+        waiting = health.json()["waiting"]
+        assert waiting["broker"].startswith("unreachable since 20")
+        assert waiting["service"].startswith("starting since 20")
+        assert client.get("/v1/tasks/lease").status_code == 405  # the API answers as usual
+        assert client.post("/v1/tasks/lease").json()["tasks"] == []
+        assert client.get("/v1/stats").status_code == 200
+        client.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(30)
+        reader.join(10)
+    assert code == 0
+    rest = "".join(_drain(lines))
+    assert "stopped before the broker answered" in rest
+    assert "Traceback" not in rest

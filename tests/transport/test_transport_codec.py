@@ -119,3 +119,69 @@ def test_labels_round_trip_and_are_checked() -> None:
         decode_label(b'{"id": "7", "label": "a", "time": 1}')
     with pytest.raises(MalformedEventError, match="label must be"):
         decode_label(b'{"id": "7", "label": null, "annotator": "a", "time": 1}')
+
+
+# -- hostile input: refused or normalised at the edge, before the store, model or API ---------
+
+
+@pytest.mark.parametrize(
+    ("data", "kind", "message"),
+    [
+        (b'{"id": "a\\ud800", "x": 1}', "json", "lone surrogate"),
+        (b'{"id": "a", "c": "x\\udc00y"}', "json", "lone surrogate"),
+        (b'{"id": "a", "k\\ud834": 1}', "json", "lone surrogate"),  # in a key
+        (b'{"id": "a", "x": NaN, "m": ["\\ud800"]}', "json", "lone surrogate"),
+        (b'{"id": "a", "x": [' + b"[" * 40 + b"]" * 40 + b"]}", "json", "nested more than 32"),
+        (b'{"id": "a", "x": ' + b"[" * 2000 + b"]" * 2000 + b"}", "json", "nested"),
+        (b'{"id": "' + b"i" * 513 + b'"}', "id", "at most 512"),
+        (b'{"id": ' + b"7" * 400 + b"}", "id", "must be a non-empty string or an integer"),
+        (b'{"id": "a", "time": 1e300}', "time", "years 1 to 9999"),
+        (b'{"id": "a", "time": ' + b"9" * 400 + b"}", "time", "years 1 to 9999"),
+        (b'{"id": "a", "time": "' + b"2024-01-01" * 10 + b'"}', "time", "ISO-8601"),
+        (b"\xff\xfe{}", "json", "UTF-8"),
+        (b"[1, 2]", "shape", "expected a JSON object"),
+    ],
+)
+def test_hostile_events_are_refused_with_the_class_of_their_reason(
+    data: bytes, kind: str, message: str
+) -> None:
+    with pytest.raises(MalformedEventError, match=message) as caught:
+        decode_event(data, default_time=0.0)
+    assert caught.value.kind == kind
+
+
+@pytest.mark.parametrize("digits", [400, 5000])
+def test_an_integer_past_the_float_range_is_a_missing_value_not_an_overflow(digits: int) -> None:
+    item = decode_event(b'{"id": "a", "time": 0, "big": ' + b"9" * digits + b', "x": 2}')
+    assert item.features == {"x": 2}  # the model never meets a number it cannot hold
+    held = decode_event(b'{"id": "a", "time": 0, "n": ' + b"9" * 300 + b"}")
+    assert float(held.features["n"]) == pytest.approx(1e300)  # a float holds it
+
+
+def test_what_orjson_reads_is_checked_for_depth_in_metadata_too() -> None:
+    deep = b"[" * 100 + b"]" * 100  # orjson reads up to 1,024 levels
+    with pytest.raises(MalformedEventError, match="nested") as caught:
+        decode_event(b'{"id": "a", "time": 0, "x": ' + deep + b"}")
+    assert caught.value.kind == "json"
+    ok = decode_event(b'{"id": "a", "time": 0, "x": [[1]], "y": 2}')
+    assert ok.metadata == {"x": [[1]]}
+
+
+def test_a_label_message_and_the_item_it_carries_are_checked_like_events() -> None:
+    good = encode_label(
+        "7", "yes", "ana", 1.0, item=Item(id="7", event_time=0.0, features={"x": 1})
+    )
+    assert decode_label(good).item == Item(id="7", event_time=0.0, features={"x": 1})
+    cases = {
+        b'{"id": "7\\ud800", "label": "a", "annotator": "b", "time": 1}': "json",
+        b'{"id": "7", "label": "", "annotator": "b", "time": 1}': "label",
+        b'{"id": "7", "label": "a", "annotator": "b", "time": 1, "item": 3}': "item",
+        b'{"id": "7", "label": "a", "annotator": "b", "time": 1,'
+        b' "item": {"id": "7", "event_time": 0, "features": {"x": [1]}}}': "item",
+        b'{"id": "7", "label": "a", "annotator": "b", "time": 1,'
+        b' "item": {"id": "7", "event_time": 0, "features": {"x": 1e999}}}': "item",
+    }
+    for data, kind in cases.items():
+        with pytest.raises(MalformedEventError) as caught:
+            decode_label(data)
+        assert caught.value.kind == kind, data
