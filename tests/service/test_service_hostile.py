@@ -253,3 +253,19 @@ def test_the_hostile_stream_reached_every_part(service: Running) -> None:
     assert counters["scorer"].scored > 10
     assert {"json", "shape", "id"} <= set(counters["scorer"].dead_lettered)
     assert counters["learner"].scored > 0  # labels came back through the API and were learned
+    stats = service.admin.get("/v1/stats").json()  # what operators see: the saved counts
+    scorer = counters["scorer"]
+    assert stats["items_scored"] == scorer.scored
+    assert stats["records"]["scorer"] == {
+        "handled": scorer.scored,
+        "duplicates": scorer.duplicates,
+        "dead_lettered": scorer.dead_lettered,
+        "batch_failures": 0,
+    }
+    metrics = service.admin.get("/metrics").text
+    for kind, n in scorer.dead_lettered.items():
+        line = f'stream_al_dead_letters_total{{reason="{kind}",role="scorer"}} {float(n)}'
+        assert line in metrics
+    assert f'stream_al_duplicates_dropped_total{{role="scorer"}} {float(scorer.duplicates)}' in (
+        metrics
+    )
