@@ -134,6 +134,8 @@ class LearnerService:
         self.clock = clock or SystemClock()
         self.version = _last_version(store, name)  # a restart goes on from the stored ones
         self._since_checkpoint = 0
+        #: Labels taught to the model and not yet marked learned in the store.
+        self._taught: set[str] = set()
         #: What became of the labels-topic records so far (saved with every batch).
         self.counters = StreamCounters.from_state(store.load_state(counters_key("learner")))
         self.on_alert: list[Callable[[DriftAlert], None]] = []
@@ -173,6 +175,10 @@ class LearnerService:
         5. Flush the producer.
         6. In one store transaction: log the labels, mark them learned.
         7. Commit the offsets of the batch.
+
+        A batch that raises after 3 is retried by the service loop's
+        `BatchGuard`: the labels it taught the model are remembered until they
+        are marked learned, so the retry does not teach them twice.
         """
         batch = StreamCounters()
         decoded = self._decode(records, batch)  # 1
@@ -180,13 +186,19 @@ class LearnerService:
         fresh = self._new_labels([(e, item) for e, item in decoded if e.hold is None])  # 2
         batch.scored = len(fresh) + len(held)
         batch.duplicates = len(decoded) - batch.scored
+        taught = 0
         for event, item in fresh:  # 3
+            key = _learned_key(event)
+            if key in self._taught:  # by an attempt whose transaction failed
+                continue
             random, lag = self._provenance(event)
             position = self.learner.labelled.n
             alert = self.learner.learn(item, event.label, position=position, random=random, lag=lag)
+            self._taught.add(key)
+            taught += 1
             if alert is not None:
                 self._alert(alert)
-        self._since_checkpoint += len(fresh)
+        self._since_checkpoint += taught
         if self._since_checkpoint >= self.checkpoint_every:  # 4
             self.checkpoint()
         self.producer.flush()  # 5
@@ -197,6 +209,7 @@ class LearnerService:
                 self._log(event)
             self.store.mark_seen([_learned_key(e) for e, _ in fresh])
             self.store.save_state(counters_key("learner"), self.counters.plus(batch).state())
+        self._taught.clear()
         self.counters.add(batch)
         if records:
             commit(next_offsets(records))  # 7

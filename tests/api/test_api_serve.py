@@ -18,6 +18,32 @@ import httpx
 TOKEN = "a-test-admin-token-of-enough-length"
 
 
+class Run:
+    """`stream-al run --config CONFIG ...` as a process, its stderr read line by line."""
+
+    def __init__(self, config: Path, *extra: str) -> None:
+        command = [sys.executable, "-m", "stream_al", "run", "--config", str(config), *extra]
+        env = {**os.environ, "STREAM_AL_API__TOKEN": TOKEN}
+        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+        self.lines: queue.Queue[str] = queue.Queue()
+        stderr = self.process.stderr
+        assert stderr is not None
+        self.reader = threading.Thread(target=lambda: [self.lines.put(line) for line in stderr])
+        self.reader.start()
+
+    def client(self) -> httpx.Client:
+        """A client of its API, as the ``[api] token`` admin, once it listens."""
+        url = _wait_for(self.lines, re.compile(r"api listening url=(\S+)"))
+        return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"})
+
+    def stop(self) -> tuple[int, str]:
+        """SIGTERM; the exit status and what it wrote meanwhile."""
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(30)
+        self.reader.join(10)
+        return code, "".join(_drain(self.lines))
+
+
 def test_run_serves_the_api_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     config = tmp_path / "stream-al.toml"
     config.write_text(
@@ -27,17 +53,9 @@ def test_run_serves_the_api_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None
         "[scorer]\npoll_timeout_ms = 50\n"
         "[api]\nport = 0\n"
     )
-    command = [sys.executable, "-m", "stream_al", "run", "--config", str(config)]
-    command += ["--replay", "synth:sea?n=400"]
-    env = {**os.environ, "STREAM_AL_API__TOKEN": TOKEN}
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
-    lines: queue.Queue[str] = queue.Queue()
-    assert process.stderr is not None
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr or ()])
-    reader.start()
+    run = Run(config, "--replay", "synth:sea?n=400")
     try:
-        url = _wait_for(lines, re.compile(r"api listening url=(\S+)"))
-        client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"})
+        client = run.client()
         deadline = time.monotonic() + 20
         while (health := client.get("/healthz")).status_code != 200:  # served while starting
             assert health.status_code == 503, health.text
@@ -55,11 +73,8 @@ def test_run_serves_the_api_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None
         assert answer.json()["results"][0]["status"] == "accepted"
         client.close()
     finally:
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(30)
-        reader.join(10)
+        code, rest = run.stop()
     assert code == 0
-    rest = "".join(_drain(lines))
     assert "api stopped" in rest
     assert "Traceback" not in rest
 
@@ -98,16 +113,9 @@ def test_while_the_broker_is_unreachable_the_api_serves_and_sigterm_exits_0(
         '[model]\nclasses = ["no", "yes"]\n'
         "[api]\nport = 0\n"
     )
-    command = [sys.executable, "-m", "stream_al", "run", "--config", str(config)]
-    env = {**os.environ, "STREAM_AL_API__TOKEN": TOKEN}
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
-    lines: queue.Queue[str] = queue.Queue()
-    assert process.stderr is not None
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr or ()])
-    reader.start()
+    run = Run(config)
     try:
-        url = _wait_for(lines, re.compile(r"api listening url=(\S+)"))
-        client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"})
+        client = run.client()
         deadline = time.monotonic() + 20
         while "broker" not in (health := client.get("/healthz")).json()["waiting"]:
             assert time.monotonic() < deadline, health.text
@@ -121,10 +129,7 @@ def test_while_the_broker_is_unreachable_the_api_serves_and_sigterm_exits_0(
         assert client.get("/v1/stats").status_code == 200
         client.close()
     finally:
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(30)
-        reader.join(10)
+        code, rest = run.stop()
     assert code == 0
-    rest = "".join(_drain(lines))
     assert "stopped before the broker answered" in rest
     assert "Traceback" not in rest

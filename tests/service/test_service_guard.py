@@ -17,7 +17,7 @@ from stream_al.service.wiring import build_roles, build_transport
 from stream_al.store.errors import StoreError
 from stream_al.transport.backoff import Backoff
 from stream_al.transport.base import Offsets, Record, TopicPartition
-from stream_al.transport.codec import encode_event
+from stream_al.transport.codec import encode_event, encode_label
 from stream_al.transport.dead_letter import read_dead_letter
 from stream_al.transport.memory import MemoryBroker
 
@@ -189,3 +189,35 @@ def test_a_retried_batch_decides_as_if_it_had_never_failed(tmp_path: Path) -> No
     assert sum(q for _, q in clean) > 50
     assert retried == clean
     assert retried_budget == clean_budget  # rewound: nothing seen or spent twice
+
+
+def test_a_retried_batch_of_labels_teaches_each_label_once(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    broker = MemoryBroker()
+    roles = build_roles(settings, build_transport(settings, broker), {"learner"})
+    assert roles.learner is not None
+    assert roles.store is not None
+    store, learner = roles.store, roles.learner
+    producer = broker.producer()
+    examples = list(open_stream("synth:sea?n=120", seed=1))
+    for example in examples:
+        value = encode_label(example.item.id, str(example.label), "ana", 1.0, item=example.item)
+        producer.send(settings.kafka.topic("labels"), value)
+    mark_seen, calls = store.mark_seen, []
+
+    def flaky(ids: Sequence[str]) -> None:
+        calls.append(1)
+        if len(calls) == 1:  # the first transaction fails, after the labels were learned
+            raise sqlite3.OperationalError("disk I/O error")
+        mark_seen(ids)
+
+    store.mark_seen = flaky  # type: ignore[method-assign]
+    labels, guard = roles.loops[0]
+    guard.backoff = FAST
+    while records := labels.poll(50, timeout_ms=0):
+        guard(records)
+    assert learner.counters.batch_failures == 1
+    assert learner.counters.scored == len(examples)
+    assert learner.learner.labelled.n == len(examples)  # tested once each
+    assert learner.model.n_learned == len(examples)  # and learned once each
+    store.close()

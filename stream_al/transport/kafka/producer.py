@@ -162,7 +162,9 @@ class KafkaRecordProducer:
                 self._check_progress()
                 reachable = self._watch.wait_until_reachable(deadline)
                 if not reachable or (deadline is not None and time.monotonic() >= deadline):
-                    why = "the process is stopping" if self._watch.stopping else f"{timeout}s passed"
+                    why = f"{timeout}s passed"
+                    if self._watch.stopping:
+                        why = "the process is stopping"
                     raise BrokerUnavailableError(
                         f"{self.unacknowledged} records not acknowledged by {self._watch.bootstrap}"
                         f" ({why}); they are still queued, flush again to wait longer"
