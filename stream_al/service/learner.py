@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHECKPOINT_EVERY",
+    "LEARNER_MODEL",
     "ItemLookup",
     "LearnerService",
     "LearnerTopics",
@@ -47,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 #: Labels between two model versions (announced with each, for the scorers' pacers).
 CHECKPOINT_EVERY = 100
+#: The name the learner's model is saved under in the store and announced by.
+LEARNER_MODEL = "default"
 
 #: Finds the item a label is for (its features), or None when it is unknown.
 ItemLookup = Callable[[str], Item | None]
@@ -113,7 +116,7 @@ class LearnerService:
         lookup: ItemLookup,
         *,
         monitor: DriftMonitor | None = None,
-        name: str = "default",
+        name: str = LEARNER_MODEL,
         checkpoint_every: int = CHECKPOINT_EVERY,
         clock: Clock | None = None,
         rehearsal: Rehearsal | None = None,

@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from stream_al.classes import ClassBook
@@ -48,6 +49,7 @@ from stream_al.service.fallback import LagFallback, calibrate_scorer
 from stream_al.service.guard import BatchGuard, Handler
 from stream_al.service.health import Health
 from stream_al.service.learner import (
+    LEARNER_MODEL,
     LearnerService,
     LearnerTopics,
     load_model_version,
@@ -67,7 +69,7 @@ from stream_al.store.base import Store
 from stream_al.store.errors import StoreError
 from stream_al.transport.base import Consumer, Offsets, Producer, Record, next_offsets
 from stream_al.transport.codec import FieldMap, decode_record
-from stream_al.transport.errors import MalformedEventError
+from stream_al.transport.errors import MalformedEventError, TransportError
 from stream_al.transport.late import LateProducer
 from stream_al.transport.memory import MemoryBroker
 
@@ -233,10 +235,11 @@ def prepare_roles(
             halflife=settings.lag.input_halflife(),
             more_classes=settings.api.allow_new_classes or not classes.closed,
         )
+        model, version = _resume(store, model)
         if "queue" in roles:
             out.queue = _queue(settings, store)
         if "scorer" in roles:
-            out.scorer = _scorer(settings, model, out, with_learner="learner" in roles)
+            out.scorer = _scorer(settings, model, version, out, with_learner="learner" in roles)
         if "learner" in roles:
             out.learner = _learner(settings, model, out)
     except BaseException:
@@ -364,7 +367,29 @@ def _diversity(settings: Settings) -> Diversity | None:
     )
 
 
-def _scorer(settings: Settings, model: Model, roles: Roles, with_learner: bool) -> Scorer:
+def _resume(store: Store, fresh: Model) -> tuple[Model, str]:
+    """The newest checkpoint of the model in `store`, if there is one, else `fresh`.
+
+    A restarted service goes on with what it learned (the learner checkpoints
+    when it stops, and every ``[scheduler] checkpoint_every_s``), and a scorer
+    started beside a running learner scores with its latest version at once.
+    """
+    versions = store.model_versions(LEARNER_MODEL)
+    if not versions:
+        return fresh, "0"
+    embedder = getattr(fresh, "embedder", None)  # a torch model's text embedder
+    try:
+        model, version = load_model_version(store, LEARNER_MODEL, versions[-1].version, embedder)
+    except (StoreError, ModelError) as exc:
+        logger.warning("model not resumed: %s; starting from a new model", exc)
+        return fresh, "0"
+    logger.info("model resumed version=%s labels=%d", version, model.n_learned)
+    return model, version
+
+
+def _scorer(
+    settings: Settings, model: Model, version: str, roles: Roles, with_learner: bool
+) -> Scorer:
     assert roles.store is not None
     topics = _topics(settings)
     sink: CandidateSink = (
@@ -391,6 +416,7 @@ def _scorer(settings: Settings, model: Model, roles: Roles, with_learner: bool) 
         field_map=field_map(settings),
         monitor=monitor,
         publish_predictions=settings.scorer.publish_predictions,
+        model_version=version,
         fallback=LagFallback(settings.lag, roles, rule.budget, with_learner),
         classes=roles.classes,
     )
@@ -521,8 +547,18 @@ def run_roles(
         close_roles(roles)
 
 
+def _final_checkpoint(learner: LearnerService) -> None:
+    if not learner.has_changes:
+        return
+    try:
+        learner.checkpoint()
+    except TransportError as exc:  # saved in the store; only the announcement is missing
+        logger.warning("model version=%s saved, not announced: %s", learner.version, exc)
+
+
 def close_roles(roles: Roles) -> None:
-    """Run the `on_close` callbacks (the API first), then close consumers, producer, store.
+    """Run the `on_close` callbacks (the API first), close the consumers, checkpoint what the
+    learner learned since its last version, close the producer and the store.
 
     Each step runs whatever the previous ones did; a failure is logged, never raised.
     """
@@ -530,6 +566,8 @@ def close_roles(roles: Roles) -> None:
         (f"callback {callback!r}", callback) for callback in roles.on_close
     ]
     steps += [(f"consumer {consumer!r}", consumer.close) for consumer, _ in roles.loops]
+    if roles.learner is not None:  # what it learned since its last version outlives the stop
+        steps.append(("checkpoint", partial(_final_checkpoint, roles.learner)))
     steps.append(("producer", lambda: roles.producer.close(CLOSE_TIMEOUT_S)))
     if roles.store is not None:
         steps.append(("store", roles.store.close))

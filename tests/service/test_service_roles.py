@@ -10,7 +10,7 @@ import pytest
 from stream_al.config import Settings
 from stream_al.datasets import open_stream
 from stream_al.model.preprocessing import StandardiseOneHot
-from stream_al.service.wiring import Roles, build_roles, build_transport
+from stream_al.service.wiring import Roles, build_roles, build_transport, close_roles
 from stream_al.transport.codec import encode_event, encode_label
 from stream_al.transport.memory import MemoryBroker
 
@@ -96,3 +96,39 @@ def test_a_learner_on_its_own_standardises_with_every_item_not_only_the_labelled
     assert scaler.state()["mean"]["x0"] == pytest.approx(every)  # about 5, not above 8
     assert learner.store is not None
     learner.store.close()
+
+
+def test_a_restarted_service_goes_on_with_the_model_it_learned(tmp_path: Path) -> None:
+    settings = Settings(
+        store={"path": str(tmp_path / "s.db")},
+        model={"classes": ["False", "True"]},
+        strategy={"budget": 0.2},
+        api={"enabled": False},
+    )
+    broker = MemoryBroker()
+    roles = build_roles(settings, build_transport(settings, broker), {"scorer", "queue", "learner"})
+    assert roles.learner is not None
+    assert roles.queue is not None
+    producer = broker.producer()
+    truth = {}
+    for example in open_stream("synth:sea?n=400", seed=2):
+        producer.send(settings.kafka.input_topic, encode_event(example))
+        truth[example.item.id] = example.label
+    labels_topic = settings.kafka.topic("labels")
+    while _pump(roles):
+        for lease in roles.queue.lease("oracle", n=20):
+            producer.send(labels_topic, encode_label(lease.item_id, truth[lease.item_id], "o", 0.0))
+            roles.queue.ack(lease.lease_id, "oracle")
+    learned = roles.learner.model.n_learned
+    assert 0 < learned < roles.learner.checkpoint_every  # no version was saved while it ran
+    close_roles(roles)  # a clean stop saves what it learned
+
+    again = build_roles(settings, build_transport(settings, MemoryBroker()), {"scorer", "learner"})
+    try:
+        assert again.learner is not None
+        assert again.scorer is not None
+        assert again.learner.model.n_learned == learned
+        assert again.scorer.model is again.learner.model
+        assert again.scorer.model_version == str(again.learner.version) == "1"
+    finally:
+        close_roles(again)
