@@ -23,17 +23,16 @@ from river import stats
 from stream_al.evaluation.metrics import PrequentialMetrics
 from stream_al.evaluation.timeline import Timeline
 from stream_al.items import Example, Label
-from stream_al.lag.calibration import ConfidenceCalibrator
 from stream_al.lag.capacity import LimitedAnnotators
 from stream_al.lag.estimate import LabelFreeAccuracy
 from stream_al.lag.rehearsal import Rehearsal
 from stream_al.lag.selftrain import SelfTraining
 from stream_al.lag.throughput import ThroughputPacer
 from stream_al.learner import LabelDelay, Learner
-from stream_al.model.base import CommitteeModel, Model
-from stream_al.rules.base import DecisionRule
+from stream_al.model.base import Model
+from stream_al.rules.base import Decision, DecisionRule
+from stream_al.step import ActiveLearningStep
 from stream_al.strategies.base import Scored
-from stream_al.strategies.uncertainty import least_confidence
 
 if TYPE_CHECKING:
     from stream_al.drift.alerts import DriftAlert
@@ -181,33 +180,35 @@ class _Run:
     ) -> None:
         self.model = model
         self.rule = rule
-        self.monitor = monitor
         self.timeline = timeline
+        #: Score, decide, observe, watch: the loop's one step (`stream_al.step`).
+        self.core = ActiveLearningStep(model, rule, monitor=monitor, self_training=self_training)
         self.learner = Learner(model, monitor, on_test=self.on_test, rehearsal=rehearsal)
         if self.learner.rehearsal is not None:
             self.learner.rehearsal.pacer = pacer  # annotators behind the budget: rehearse
-        self.committee = (
-            model if isinstance(model, CommitteeModel) and rule.strategy.needs_members else None
-        )
         self.metrics = PrequentialMetrics()
         self.warmup = warmup
         self.after_warmup = PrequentialMetrics()
         self.delay = LabelDelay(label_delay)
         self.alerts: list[dict[str, Any]] = []
         self.random_labels = 0
-        self.position = 0
         self.seconds = 0.0
         self.annotators = annotators
         self.pacer = pacer
         self.self_training = self_training
-        # self-training and the label-free estimate judge confidence by one calibration
-        self.calibrator = (
-            self_training.calibrator if self_training is not None else ConfidenceCalibrator()
-        )
-        self.label_free = LabelFreeAccuracy(self.calibrator)
         self.checks = _EstimateErrors()
         self.newest_labelled = -1  # position of the newest item whose label was learnt
         self.lag_total = 0
+
+    @property
+    def position(self) -> int:
+        """Items scored so far."""
+        return self.core.position
+
+    @property
+    def label_free(self) -> LabelFreeAccuracy:
+        """Accuracy estimated without labels (the step's)."""
+        return self.core.label_free
 
     def play(
         self,
@@ -240,73 +241,60 @@ class _Run:
         if due is not None:
             end = min(end, max(1, due - self.position))
         batch = carry[:end]
-        items = [e.item for e in batch]
-        proba = self.model.predict_proba_many(items)
-        classes = self.model.classes
-        members = self.committee.predict_member_proba_many(items) if self.committee else None
-        scored = Scored(items=items, proba=proba, classes=classes, member_proba=members)
-        predicted = np.argmax(proba, axis=1) if classes else None
-        uncertainty = least_confidence(proba) if self.monitor is not None else None
+        scored = self.core.score([e.item for e in batch])
+        classes = scored.classes
+        predicted = np.argmax(scored.proba, axis=1) if classes else None
         start = self.position
         consumed = end
-        for k, decision in enumerate(self.rule.decide(scored)):
-            example = batch[k]
-            guess = classes[predicted[k]] if predicted is not None else None
+        for out in self.core.decide(scored):
+            example = batch[out.row]
+            guess = classes[predicted[out.row]] if predicted is not None else None
             self.metrics.update(example.label, guess)
-            if self.position >= self.warmup:
+            if out.position >= self.warmup:
                 self.after_warmup.update(example.label, guess)
-            self.model.observe(example.item)
-            if self.monitor is not None and uncertainty is not None:
-                self.on_alert(
-                    self.position, self.monitor.update_score(self.position, float(uncertainty[k]))
-                )
-            self.position += 1
+            if out.alert is not None:
+                self.record(out.position, out.alert)
             if self.timeline is not None:
                 self.timeline.maybe_record(self.position, self.snapshot)
-            self.ask(example, decision.query, decision.random, decision.score)
+            self.ask(example, out.position, out.decision)
             due = self.delay.next_release
             if due is not None and due < start + end:
-                consumed = k + 1  # a label is due inside this chunk: score the rest again
+                consumed = out.row + 1  # a label is due inside this chunk: score the rest again
                 break
-        self.after_chunk(items[:consumed], proba[:consumed], classes, start)
+        self.after_chunk(batch[:consumed], scored, consumed, start)
         return consumed
 
-    def ask(self, example: Example, query: bool, random: bool, score: float) -> None:
+    def ask(self, example: Example, position: int, decision: Decision) -> None:
         """Pass a queried item to the annotators; let them work through this item's time."""
-        position = self.position - 1
         team = self.annotators
         if team is None:
-            if query:
-                self.delay.put(position, example.item, example.label, random)
-            taken = int(query)
+            if decision.query:
+                self.delay.put(position, example.item, example.label, decision.random)
+            taken = int(decision.query)
         else:
-            if query:
-                team.ask(position, example.item, example.label, random, score)
+            if decision.query:
+                team.ask(position, example.item, example.label, decision.random, decision.score)
             taken = team.work(position, self.delay)
         if self.pacer is not None:
             self.pacer.update(labelled=taken)
 
-    def after_chunk(
-        self, items: list[Any], proba: np.ndarray, classes: list[Label], start: int
-    ) -> None:
-        """Update the label-free estimate; learn the chunk's confident pseudo-labels."""
-        if not classes or len(items) == 0:
-            return
-        self.label_free.update(proba)
-        if self.position // _CHECK_EVERY > self.checks.n:
+    def after_chunk(self, batch: list[Example], scored: Scored, consumed: int, start: int) -> None:
+        """The step's end of a chunk (the label-free estimate, pseudo-labels chosen): learn
+        the pseudo-labels, and check the estimates every `_CHECK_EVERY` items."""
+        pseudo = self.core.finish(scored, consumed, lag=start - self.newest_labelled)
+        if scored.classes and self.position // _CHECK_EVERY > self.checks.n:
             self.checks.add(self.metrics.window_accuracy, self.label_free.value, self.learner)
         st = self.self_training
-        if st is None:
-            return
-        for row, label in st.select(start, start - self.newest_labelled, proba, classes):
-            self.model.learn_one(items[row], label, st.weight)
+        for row, label in pseudo:
+            assert st is not None  # pseudo-labels come from it
+            self.model.learn_one(batch[row].item, label, st.weight)
 
     def on_test(self, confidence: float, correct: bool, label: Label) -> None:
         """A human label tested the model: calibration data."""
         if self.self_training is not None:
             self.self_training.on_label(confidence, correct, label)
         else:
-            self.calibrator.update(confidence, correct)
+            self.label_free.calibrator.update(confidence, correct)
 
     def deliver(self, upto: int) -> None:
         """Hand every label due by `upto` to the learner (test, then train)."""
@@ -322,17 +310,15 @@ class _Run:
             self.random_labels += pending.random
             self.newest_labelled = max(self.newest_labelled, pending.position)
             self.lag_total += lag
-            self.on_alert(upto, alert)
+            if alert is not None:
+                self.record(upto, alert)
+                self.core.react(alert)
 
-    def on_alert(self, position: int, alert: DriftAlert | None) -> None:
-        if alert is None:
-            return
+    def record(self, position: int, alert: DriftAlert) -> None:
+        """Note an alert raised at `position` (its reactions are the step's `react`)."""
         self.alerts.append(
             {"position": position, "source": alert.source, "detector": alert.detector}
         )
-        self.rule.on_drift(alert)
-        if self.self_training is not None:
-            self.self_training.on_drift(position, alert)
         if self.timeline is not None:
             self.timeline.mark(position, "drift", source=alert.source, detector=alert.detector)
 

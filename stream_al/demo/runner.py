@@ -19,7 +19,6 @@ it arrived.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -41,13 +40,12 @@ from stream_al.evaluation.timeline import Timeline
 from stream_al.items import Example, Label
 from stream_al.lag.tracker import LagTracker
 from stream_al.learner import Learner
-from stream_al.model import CommitteeModel, make_model
-from stream_al.queue import AnnotationQueue, Task
+from stream_al.model import make_model
+from stream_al.queue import AnnotationQueue, Task, task_score
 from stream_al.rules import make_rule
 from stream_al.rules.base import Decision
-from stream_al.strategies.base import Scored
+from stream_al.step import ActiveLearningStep
 from stream_al.strategies.scoring import score_items
-from stream_al.strategies.uncertainty import least_confidence
 
 __all__ = ["DemoResult", "DemoRun", "ProgressFn", "run_demo"]
 
@@ -88,7 +86,9 @@ class DemoRun:
         )
         self.rule = make_rule(config.strategy, config.budget, seed=config.seed)
         self.monitor = DriftMonitor(labelled=config.drift, clock=self.clock)
-        self.monitor.on_alert.append(self._on_alert)
+        #: Score, decide, observe, watch: the loop's one step (`stream_al.step`).
+        self.step = ActiveLearningStep(self.model, self.rule, monitor=self.monitor)
+        self.step.on_alert.append(self._on_alert)
         self.learner = Learner(self.model, self.monitor, window=UNBIASED_WINDOW)
         self.queue = AnnotationQueue(
             capacity=config.queue_capacity,
@@ -111,7 +111,6 @@ class DemoRun:
         self.timeline = Timeline(every=20, max_points=1000)
         self.lag = LagTracker(window=LAG_WINDOW)
         self.labels_seen: Counter[Label] = Counter()
-        self.position = 0
         self.received = 0
         self.queue_max = 0
         self._started = time.perf_counter()
@@ -158,41 +157,33 @@ class DemoRun:
             batch, carry = carry[:n], carry[n:]
             yield batch
 
+    @property
+    def position(self) -> int:
+        """Items scored so far."""
+        return self.step.position
+
     def _score(self, batch: list[Example]) -> None:
-        items = [example.item for example in batch]
-        proba = self.model.predict_proba_many(items)
-        classes = self.model.classes
-        members = (
-            self.model.predict_member_proba_many(items)
-            if isinstance(self.model, CommitteeModel)
-            else None
-        )
-        predicted = np.argmax(proba, axis=1)
-        uncertainty = least_confidence(proba)
-        scored = Scored(items=items, proba=proba, classes=classes, member_proba=members)
-        for k, decision in enumerate(self.rule.decide(scored)):
-            example = batch[k]
-            self.clock.set(self.arrival(self.position))
-            self.metrics.update(example.label, classes[predicted[k]] if classes else None)
+        scored = self.step.score([example.item for example in batch])
+        classes = scored.classes
+        predicted = np.argmax(scored.proba, axis=1)
+        for out in self.step.decide(scored):
+            example = batch[out.row]
+            self.clock.set(self.arrival(out.position))
+            self.metrics.update(example.label, classes[predicted[out.row]] if classes else None)
             self.labels_seen[example.label] += 1
-            self.model.observe(example.item)
-            self.monitor.update_score(self.position, float(uncertainty[k]))
-            if decision.query:
-                self._offer(example, decision)
-            self.position += 1
+            if out.decision.query:
+                self._offer(example, out.position, out.decision)
             self.timeline.maybe_record(self.position, self._snapshot)
+        self.step.finish(scored, len(batch))
 
     # -- queue and learner ------------------------------------------------------------------
-    def _offer(self, example: Example, decision: Decision) -> None:
-        """Offer a queried item; a random draw gets top priority so it stays unbiased."""
-        score = 1.0 if decision.random else decision.score
-        if not (math.isfinite(score) and score >= 0.0):
-            score = 0.0
+    def _offer(self, example: Example, position: int, decision: Decision) -> None:
+        """Offer a queried item (a random draw jumps the queue: `task_score`)."""
         task = Task(
             item_id=example.item.id,
-            score=score,
+            score=task_score(decision.score, decision.random),
             arrival=self.clock.now(),
-            payload=Payload(example.item, example.label, self.position, decision.random),
+            payload=Payload(example.item, example.label, position, decision.random),
             classes=self.model.classes,
         )
         self.queue.offer(task)
@@ -205,12 +196,14 @@ class DemoRun:
         self.lag.add(
             seconds=self.clock.now() - task.arrival, items=self.position - payload.position
         )
-        self.learner.learn(
+        alert = self.learner.learn(
             payload.item, payload.label, position=self.position, random=payload.random
         )
+        if alert is not None:
+            self.step.react(alert)
 
     def _on_alert(self, alert: DriftAlert) -> None:
-        self.rule.on_drift(alert)
+        """The demo's reactions to a drift (the rule's came first: `ActiveLearningStep.react`)."""
         self.timeline.mark(
             alert.position,
             "drift",
@@ -227,7 +220,9 @@ class DemoRun:
         payload: Payload = task.payload
         if payload.random:
             return task.score
-        return float(score_items(self.model, self.rule.strategy, [payload.item])[0])
+        return task_score(
+            float(score_items(self.model, self.rule.strategy, [payload.item])[0]), False
+        )
 
     # -- what it looks like -----------------------------------------------------------------
     def _snapshot(self) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from stream_al.clock import FakeClock
 from stream_al.exceptions import ConfigError
 from stream_al.items import Label
 from stream_al.learner import LabelDelay
-from stream_al.queue import AnnotationQueue, OnFull, Task
+from stream_al.queue import AnnotationQueue, OnFull, Task, task_score
 
 __all__ = ["LimitedAnnotators"]
 
@@ -99,7 +99,7 @@ class LimitedAnnotators:
         self._clock.set(max(self._clock.now(), float(position)))
         task = Task(
             item_id=str(position),
-            score=max(score, 1e-9),  # a zero score would sink a random-share item for ever
+            score=task_score(score, random),  # as the service queues it
             arrival=float(position),
             payload=_Asked(position, item, label, random),
         )

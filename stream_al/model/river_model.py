@@ -201,8 +201,10 @@ class RiverCommittee(RiverModel):
         final = est[-1] if isinstance(est, compose.Pipeline) else est
         members = list(final)
         k = max(len(self._classes), 1)
-        out = np.full((len(members), len(items), k), 1.0 / k)
-        if self._n_learned == 0 or not self._classes:
+        # an ensemble that grows its members as it learns (arf) may have none yet: then one
+        # uniform member, so that disagreement is 0 rather than the mean of nothing
+        out = np.full((max(len(members), 1), len(items), k), 1.0 / k)
+        if self._n_learned == 0 or not self._classes or not members:
             return out
         for row, item in enumerate(items):
             x = _features(item)

