@@ -92,7 +92,7 @@ def replay(
             pacer.wait()
         item = example.item
         if id_prefix:
-            item = item.model_copy(update={"id": id_prefix + item.id})
+            item = item.replace(id=id_prefix + item.id)
         event_time = None if with_event_time else time.time()
         value = encode_event(Example(item, example.label), fields, include_label, event_time)
         producer.send(topic, value, key=item.id.encode())

@@ -3,21 +3,27 @@
 An item has a stable `id` (the dedupe key), an event time, and either
 features (numeric or categorical values by name), a text, or both.
 
+`Item` is a plain slotted class, not a pydantic model: every event of the
+stream becomes one, so it must cost next to nothing to build. Values are
+checked where they enter (`stream_al.transport.codec` for events and label
+messages, the dataset readers for files); the constructor checks only the id.
+
 >>> item = Item(id="42", event_time=3.0, features={"price": 0.1, "day": "mon"})
 >>> item.features["day"]
 'mon'
+>>> item.to_json()["features"]
+{'price': 0.1, 'day': 'mon'}
 >>> Item(id="", event_time=0.0)
 Traceback (most recent call last):
 ...
-pydantic_core._pydantic_core.ValidationError: 1 validation error for Item
-...
+stream_al.exceptions.DataError: an item id must be a non-empty string, got ''
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from stream_al.exceptions import DataError
 
 __all__ = ["Example", "FeatureValue", "Features", "Item", "Label"]
 
@@ -29,7 +35,7 @@ FeatureValue = float | int | str
 Features = dict[str, FeatureValue]
 
 
-class Item(BaseModel):
+class Item:
     """One event of the stream.
 
     Parameters
@@ -47,13 +53,56 @@ class Item(BaseModel):
         Anything else the user wants carried along; never used for learning.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    __slots__ = ("event_time", "features", "id", "metadata", "text")
 
-    id: str = Field(min_length=1)
-    event_time: float
-    features: dict[str, float | int | str] = Field(default_factory=dict)
-    text: str | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    def __init__(
+        self,
+        id: str,
+        event_time: float,
+        features: Features | None = None,
+        text: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(id, str) or not id:
+            raise DataError(f"an item id must be a non-empty string, got {id!r}")
+        self.id = id
+        self.event_time = float(event_time)
+        self.features: Features = {} if features is None else features
+        self.text = text
+        self.metadata: dict[str, Any] = {} if metadata is None else metadata
+
+    def to_json(self) -> dict[str, Any]:
+        """The item as JSON-ready values (read back by `stream_al.transport.codec.decode_item`)."""
+        return {
+            "id": self.id,
+            "event_time": self.event_time,
+            "features": self.features,
+            "text": self.text,
+            "metadata": self.metadata,
+        }
+
+    def replace(self, **changes: Any) -> Item:
+        """A copy with some fields changed."""
+        return Item(**(self.to_json() | changes))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Item):
+            return NotImplemented
+        return (self.id, self.event_time, self.features, self.text, self.metadata) == (
+            other.id,
+            other.event_time,
+            other.features,
+            other.text,
+            other.metadata,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # features are a dict: not hashable
+
+    def __repr__(self) -> str:
+        return (
+            f"Item(id={self.id!r}, event_time={self.event_time!r}, features={self.features!r}, "
+            f"text={self.text!r}, metadata={self.metadata!r})"
+        )
 
 
 class Example(NamedTuple):

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictInt, StrictStr
-
-from stream_al.items import Item
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 __all__ = [
     "AnnotatorIn",
@@ -32,6 +30,7 @@ __all__ = [
     "DisputesOut",
     "ErrorOut",
     "Health",
+    "ItemOut",
     "KnownClassOut",
     "LabelIn",
     "LabelOut",
@@ -113,6 +112,18 @@ class Me(BaseModel):
     labels: int = Field(description="Labels this annotator gave so far")
 
 
+class ItemOut(BaseModel):
+    """An item as annotators see it (`stream_al.items.Item`)."""
+
+    model_config = ConfigDict(title="Item")
+
+    id: str
+    event_time: float
+    features: dict[str, float | int | str] = Field(default_factory=dict)
+    text: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
 class TaskOut(BaseModel):
     """One leased task."""
 
@@ -124,7 +135,7 @@ class TaskOut(BaseModel):
         description="Labels to choose from: the known classes (empty: none known yet, "
         "nothing can be labelled)"
     )
-    item: Item
+    item: ItemOut
     prediction: LabelOut | None = None
     confidence: float | None = None
     model_version: str | None = None

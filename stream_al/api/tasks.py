@@ -19,13 +19,13 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pydantic import ValidationError
-
 from stream_al.api.errors import ConflictError, NotFoundError
-from stream_al.api.schemas import LabelOut, TaskOut
+from stream_al.api.schemas import ItemOut, LabelOut, TaskOut
 from stream_al.exceptions import LeaseError, UnknownItemError
 from stream_al.items import Item, Label
 from stream_al.queue import AnnotationQueue, Lease, Task
+from stream_al.transport.codec import decode_item
+from stream_al.transport.errors import MalformedEventError
 
 __all__ = [
     "held_lease",
@@ -100,8 +100,8 @@ def task_item(task: Task) -> Item:
     raw = payload_of(task).get("item")
     if isinstance(raw, dict):
         try:
-            return Item.model_validate(raw)
-        except ValidationError:
+            return decode_item(raw)
+        except MalformedEventError:
             pass  # not an item: fall back to what the task itself knows
     return Item(id=task.item_id, event_time=task.arrival)
 
@@ -117,7 +117,7 @@ def task_out(lease: Lease, priority: float, classes: Sequence[Label]) -> TaskOut
         expires_at=lease.expires_at,
         priority=priority if math.isfinite(priority) else 0.0,
         classes=labels_of(classes),
-        item=task_item(lease.task),
+        item=ItemOut(**task_item(lease.task).to_json()),
         prediction=label_value(payload.get("prediction")),
         confidence=_finite(confidence),
         model_version=None if version is None else str(version),

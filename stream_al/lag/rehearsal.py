@@ -50,6 +50,7 @@ from stream_al.exceptions import ConfigError
 from stream_al.items import Item, Label
 from stream_al.lag.throughput import ThroughputPacer
 from stream_al.model.base import Model
+from stream_al.transport.codec import decode_item
 
 __all__ = ["Rehearsal"]
 
@@ -144,7 +145,7 @@ class Rehearsal:
         return {
             "lag": self.lag,
             "replayed": self.replayed,
-            "memory": [[x.model_dump(mode="json"), y, w] for x, y, w in self._memory],
+            "memory": [[x.to_json(), y, w] for x, y, w in self._memory],
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -153,4 +154,4 @@ class Rehearsal:
         self.replayed = int(state.get("replayed", 0))
         self._memory.clear()
         for item, label, weight in state.get("memory", []):
-            self._memory.append((Item.model_validate(item), label, float(weight)))
+            self._memory.append((decode_item(item), label, float(weight)))

@@ -113,11 +113,11 @@ class StandardiseOneHot(base.Transformer):
 
         With a `halflife`, ``m2`` holds the weighted variance, not a sum of squares.
         """
-        return {
-            "n": dict(self._n),
-            "mean": dict(self._mean),
-            "m2": dict(self._m2),
-            "scale": dict(self._scale),
+        return {  # plain numbers: features may have come in as numpy scalars
+            "n": {k: int(v) for k, v in self._n.items()},
+            "mean": {k: float(v) for k, v in self._mean.items()},
+            "m2": {k: float(v) for k, v in self._m2.items()},
+            "scale": {k: float(v) for k, v in self._scale.items()},
         }
 
     def load_state(self, state: dict[str, dict[str, float]]) -> None:

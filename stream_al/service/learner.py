@@ -25,7 +25,7 @@ from stream_al.store.checkpoint import load_checkpoint, save_checkpoint
 from stream_al.store.errors import LabelConflictError
 from stream_al.store.records import REVIEW_PREFIX, LabelSource
 from stream_al.transport.base import Offsets, Producer, Record, next_offsets
-from stream_al.transport.codec import LabelEvent, decode_label
+from stream_al.transport.codec import LabelEvent, decode_item, decode_label
 from stream_al.transport.dead_letter import dead_letter
 from stream_al.transport.errors import MalformedEventError
 
@@ -72,7 +72,7 @@ def queue_lookup(store: Store) -> ItemLookup:
         record = table.get(item_id)  # type: ignore[attr-defined]
         if record is None or not isinstance(record.task.payload, dict):
             return None
-        return Item.model_validate(record.task.payload["item"])
+        return decode_item(record.task.payload["item"])
 
     return lookup
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from stream_al.items import Item
 from stream_al.model.base import Model
 from stream_al.queue import AnnotationQueue, Task, task_score
 from stream_al.strategies.base import Strategy
 from stream_al.strategies.scoring import score_items
+from stream_al.transport.codec import decode_item
 
 if TYPE_CHECKING:
     from stream_al.drift.alerts import DriftAlert
@@ -31,7 +31,7 @@ def rescore_on_drift(
         payload = task.payload
         if not isinstance(payload, dict) or payload.get("random") or "item" not in payload:
             return task.score
-        item = Item.model_validate(payload["item"])
+        item = decode_item(payload["item"])
         return task_score(float(score_items(model, strategy, [item])[0]), False)
 
     def react(alert: DriftAlert) -> None:

@@ -423,7 +423,7 @@ class Scorer:
     ) -> Task:
         best = int(np.argmax(proba)) if len(classes) else -1
         payload = {
-            "item": item.model_dump(mode="json"),
+            "item": item.to_json(),
             "prediction": classes[best] if best >= 0 else None,
             "confidence": float(proba[best]) if best >= 0 else None,
             "random": out.decision.random,

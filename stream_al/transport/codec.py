@@ -215,7 +215,7 @@ def decode_labelled_event(
     if not isinstance(event, dict):
         raise MalformedEventError(f"expected a JSON object, got {_kind(event)}", where)
     features, metadata = _features(event, field_map, where)
-    item = Item.model_construct(
+    item = Item(
         id=_id(event, field_map.id, where),
         event_time=_time(event, field_map.time, default_time, where),
         features=features,
@@ -318,7 +318,7 @@ def encode_label(
     """
     event: dict[str, Any] = {"id": item_id, "label": label, "annotator": annotator, "time": time}
     if item is not None:
-        event["item"] = item.model_dump(mode="json")
+        event["item"] = item.to_json()
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -384,7 +384,7 @@ def decode_item(raw: Any, where: str | None = None) -> Item:
                 "item",
             )
     _sound(metadata, where)
-    return Item.model_construct(
+    return Item(
         id=_id(raw, "id", where),
         event_time=_time(raw, "event_time", None, where),
         features=found,

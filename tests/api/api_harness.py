@@ -42,7 +42,7 @@ LEASE_TTL = 60.0
 def scorer_payload(item: Item, classes: tuple[Any, ...] = CLASSES) -> dict[str, Any]:
     """A task payload as the scorer writes it (prediction: the first class, 60 %)."""
     return {
-        "item": item.model_dump(mode="json"),
+        "item": item.to_json(),
         "prediction": classes[0] if classes else None,
         "confidence": 0.6,
         "random": False,

@@ -29,10 +29,7 @@ def _stream(n: int, members: bool, seed: int = 0) -> Scored:
     if members:
         first = np.clip(proba[None, :, :1] + rng.normal(0, 0.1, (3, n, 1)), 0.0, 1.0)
         member_proba = np.concatenate([first, 1 - first], axis=2)
-    items = [
-        Item.model_construct(id=str(i), event_time=float(i), features={"x": float(p[i])})
-        for i in range(n)
-    ]
+    items = [Item(id=str(i), event_time=float(i), features={"x": float(p[i])}) for i in range(n)]
     return Scored(items=items, proba=proba, classes=["a", "b"], member_proba=member_proba)
 
 

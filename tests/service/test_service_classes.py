@@ -36,9 +36,7 @@ def _pump(roles: Roles) -> int:
 
 
 def _label(item_id: str, label: object, **extra: Any) -> bytes:
-    doc = json.loads(
-        encode_label(item_id, "x", "elsewhere", 2.0, item=ITEM.model_copy(update={"id": item_id}))
-    )
+    doc = json.loads(encode_label(item_id, "x", "elsewhere", 2.0, item=ITEM.replace(id=item_id)))
     return json.dumps({**doc, "label": label, **extra}).encode()
 
 

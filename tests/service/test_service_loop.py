@@ -11,7 +11,6 @@ import pytest
 from stream_al.clock import FakeClock
 from stream_al.datasets import open_stream
 from stream_al.drift.monitor import DriftMonitor
-from stream_al.items import Item
 from stream_al.lag.rehearsal import Rehearsal
 from stream_al.model import make_model
 from stream_al.queue import AnnotationQueue
@@ -19,7 +18,7 @@ from stream_al.rules import make_rule
 from stream_al.service import LearnerService, LearnerTopics, QueueSink, Scorer, ScorerTopics
 from stream_al.service.learner import load_model_version, queue_lookup
 from stream_al.store import open_store
-from stream_al.transport.codec import encode_event, encode_label
+from stream_al.transport.codec import decode_item, encode_event, encode_label
 from stream_al.transport.dead_letter import read_dead_letter
 from stream_al.transport.memory import MemoryBroker
 
@@ -288,7 +287,7 @@ def test_a_labelled_drift_rescores_the_queue_with_the_current_model(tmp_path: Pa
     assert len(tasks) > 20
     model = loop.scorer.model
     for item_id in tasks:  # the model changes a lot after the tasks were scored
-        model.learn_one(Item.model_validate(tasks[item_id].payload["item"]), truth[item_id])
+        model.learn_one(decode_item(tasks[item_id].payload["item"]), truth[item_id])
     rescore_on_drift(loop.queue, model, Margin())(
         DriftAlert(
             kind="drift",

@@ -109,7 +109,7 @@ def test_encoding_refuses_a_feature_named_like_a_role_and_nan() -> None:
     with pytest.raises(DataError, match="missing value"):
         encode_event(Item(id="1", event_time=0.0, features={"x": float("nan")}))
     with pytest.raises(ConfigError, match="include_label"):
-        encode_event(clash.model_copy(update={"features": {}}), include_label=True)
+        encode_event(clash.replace(features={}), include_label=True)
 
 
 def test_labels_round_trip_and_are_checked() -> None:
