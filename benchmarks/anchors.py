@@ -130,6 +130,9 @@ class LabelTap:
     def observe(self, item: Item) -> None:
         self.model.observe(item)
 
+    def observe_many(self, items: Sequence[Item]) -> None:
+        self.model.observe_many(items)
+
     def learn_one(self, item: Item, label: Label, weight: float = 1.0) -> None:
         self.model.learn_one(item, label, weight)
         self.listener(item, label, self.model.classes.index(label))

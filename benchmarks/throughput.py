@@ -114,9 +114,7 @@ def events(n: int, start: int = 0, now: Callable[[], float] | None = None) -> It
     yield b""  # primed: the pool is built
     for i in range(start, start + n):
         when = now() if now is not None else float(i)
-        item = Item(
-            id=str(i), event_time=when, features=pool[i % POOL], text=None, metadata={}
-        )
+        item = Item(id=str(i), event_time=when, features=pool[i % POOL], text=None, metadata={})
         yield encode_event(item)
 
 

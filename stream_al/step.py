@@ -11,14 +11,15 @@ For a batch of items the step:
 1. `score`: predicts class probabilities (and the committee members' own,
    when the rule's strategy needs them and the model has members);
 2. `decide`: lazily, item by item, lets the rule decide (budget, threshold,
-   reason), lets the model observe the item (its unsupervised statistics), and
-   feeds the item's uncertainty to the label-free drift detector. An alert is
-   passed to the one fan-out, `react`: the rule (a budget boost), self-training
+   reason) and feeds the item's uncertainty to the label-free drift detector.
+   An alert is passed to the one fan-out, `react`: the rule (a budget boost), self-training
    (a pause), and the adapters' own reactions (`on_alert`). Lazy, so an
    adapter may stop early (a label falls due inside the batch) and score the
    rest again with the model that learned it;
-3. `finish`: updates the label-free accuracy estimate with the items consumed
-   and returns the confident pseudo-labels self-training chose among them
+3. `finish`: lets the model observe the items consumed (its unsupervised
+   statistics, as one batch: every item of a batch was predicted before any
+   of them was observed), updates the label-free accuracy estimate, and
+   returns the confident pseudo-labels self-training chose among them
    (learning them is the adapter's, once they are recorded).
 
 Examples
@@ -147,9 +148,7 @@ class ActiveLearningStep:
         monitor = self.monitor
         watch = monitor is not None and monitor.label_free is not None
         uncertainty = least_confidence(scored.proba) if watch else None
-        items, observe = scored.items, self.model.observe
         for row, decision in enumerate(self.rule.decide(scored)):
-            observe(items[row])
             position = self.position
             alert = None
             if uncertainty is not None and monitor is not None:
@@ -171,11 +170,15 @@ class ActiveLearningStep:
             reaction(alert)
 
     def finish(self, scored: Scored, consumed: int, lag: float = 0.0) -> list[tuple[int, Label]]:
-        """After the first `consumed` items of `scored` were decided: update the label-free
-        estimate, and return the pseudo-labels self-training chose among them as
+        """After the first `consumed` items of `scored` were decided: let the model observe
+        them, update the label-free estimate, and return the pseudo-labels
+        self-training chose among them as
         ``(row, label)`` pairs (none without self-training). `lag` is how late
         labels are (seconds or items, as self-training's ``min_lag``)."""
-        if not scored.classes or consumed <= 0:
+        if consumed <= 0:
+            return []
+        self.model.observe_many(scored.items[:consumed])
+        if not scored.classes:
             return []
         proba = scored.proba[:consumed]
         self.label_free.update(proba)

@@ -22,9 +22,9 @@ __all__ = ["CommitteeModel", "Model"]
 class Model(Protocol):
     """An incremental classifier.
 
-    `predict_proba_many` must not change the model; `observe` is the only
-    place an unlabelled item may update it (scalers, vocabularies), and
-    `learn_one` the only place a label may.
+    `predict_proba_many` must not change the model; `observe` and
+    `observe_many` are the only places an unlabelled item may update it
+    (scalers, vocabularies), and `learn_one` the only place a label may.
     """
 
     @property
@@ -43,6 +43,10 @@ class Model(Protocol):
 
     def observe(self, item: Item) -> None:
         """Update the unsupervised parts of the model with an unlabelled item."""
+        ...
+
+    def observe_many(self, items: Sequence[Item]) -> None:
+        """`observe` each of `items`, in order (as one batch where the model can)."""
         ...
 
     def learn_one(self, item: Item, label: Label, weight: float = 1.0) -> None:

@@ -9,11 +9,38 @@ stream goes through it.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from river import base
+from scipy.signal import lfilter
 
 __all__ = ["StandardiseOneHot"]
+
+#: Fewer items than this are learnt one by one: numpy's set-up would cost more.
+_MIN_BATCH = 16
+
+
+def _merge(n0: int, mean0: float, m2_0: float, v: np.ndarray) -> tuple[float, float]:
+    """Running mean and sum of squares after `v` (Chan et al.'s parallel formula)."""
+    nb = len(v)
+    mb = float(v.mean())
+    m2b = float(((v - mb) ** 2).sum())
+    n = n0 + nb
+    delta = mb - mean0
+    return mean0 + delta * nb / n, m2_0 + m2b + delta * delta * n0 * nb / n
+
+
+def _weighted(step: float, mean0: float, var0: float, v: np.ndarray) -> tuple[float, float]:
+    """Exponentially weighted mean and variance after `v`, each item weighing `step`:
+    ``m_t = m_{t-1} + a·d_t`` and ``v_t = (1 - a)(v_{t-1} + a·d_t²)``, ``d_t = x_t - m_{t-1}``."""
+    keep = 1.0 - step
+    means = lfilter([step], [1.0, -keep], v, zi=[keep * mean0])[0]
+    before = np.concatenate(([mean0], means[:-1]))
+    d2 = (v - before) ** 2
+    variances = lfilter([keep * step], [1.0, -keep], d2, zi=[keep * var0])[0]
+    return float(means[-1]), float(variances[-1])
 
 
 class StandardiseOneHot(base.Transformer):
@@ -107,6 +134,52 @@ class StandardiseOneHot(base.Transformer):
             s = (1.0 - a) * (var.get(k, 0.0) + a * d * d)
             var[k] = s
             scale[k] = 1.0 / math.sqrt(s) if s > 1e-24 else 1.0
+
+    def learn_many(self, xs: Sequence[dict[Any, Any]]) -> None:
+        """`learn_one` each of `xs` in order, with numpy: each feature's values at once.
+
+        The statistics are those of the item-by-item updates (up to the order
+        of floating-point sums): running ones by Chan's parallel formula; with
+        a `halflife`, the even start as running statistics, then the
+        exponentially weighted recurrences as linear filters.
+        """
+        if len(xs) < _MIN_BATCH:
+            for x in xs:
+                self.learn_one(x)
+            return
+        columns: dict[Any, list[float]] = {}
+        skip = self.skip
+        for x in xs:
+            for k, v in x.items():
+                if isinstance(v, str) or k in skip:
+                    continue
+                column = columns.get(k)
+                if column is None:
+                    columns[k] = [v]
+                else:
+                    column.append(v)
+        for k, values in columns.items():
+            self._learn_column(k, np.asarray(values, dtype=float))
+
+    def _learn_column(self, k: Any, v: np.ndarray) -> None:
+        n0 = self._n.get(k, 0)
+        mean, var = self._mean.get(k, 0.0), self._m2.get(k, 0.0)
+        weighted = self.halflife is not None
+        if weighted:  # the first items weigh evenly: running statistics until 1/c < step
+            even = max(0, min(len(v), int(np.floor(1.0 / self._step + 1e-9)) - n0))
+            m2 = var * n0  # the even start's variance is the running one
+            if even:
+                mean, m2 = _merge(n0, mean, m2, v[:even])
+            var = m2 / (n0 + even) if n0 + even else 0.0
+            rest = v[even:]
+            if len(rest):
+                mean, var = _weighted(self._step, mean, var, rest)
+        else:
+            mean, var = _merge(n0, mean, var, v)  # m2: the sum of squares
+        n = n0 + len(v)
+        self._n[k], self._mean[k], self._m2[k] = n, float(mean), float(var)
+        spread = var if weighted else var / n
+        self._scale[k] = 1.0 / math.sqrt(spread) if spread > 1e-24 else 1.0
 
     def state(self) -> dict[str, dict[str, float]]:
         """The running statistics as plain dicts of numbers (for checkpoints without pickle).

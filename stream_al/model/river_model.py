@@ -21,6 +21,8 @@ from river import base, compose
 
 from stream_al.exceptions import ModelError
 from stream_al.items import Item, Label
+from stream_al.model.linear import MIN_BATCH, linear_members, linear_proba
+from stream_al.model.preprocessing import StandardiseOneHot
 
 __all__ = ["TEXT_KEY", "RiverCommittee", "RiverModel"]
 
@@ -73,6 +75,7 @@ class RiverModel:
         final = estimator[-1] if isinstance(estimator, compose.Pipeline) else estimator
         self._binary = not getattr(final, "_multiclass", False)
         self._unsupervised: list[Any] = _unsupervised_steps(estimator)
+        self._is_linear = linear_members(estimator)
         self._n_learned = 0
         self._observing = False
 
@@ -90,6 +93,12 @@ class RiverModel:
         out = np.full((len(items), k), 1.0 / k)
         if self._n_learned == 0 or not self._classes:
             return out
+        members = self._linear(items)
+        if members is not None:  # a linear pipeline: the batch as one matrix
+            total = np.zeros_like(out)
+            for labels, proba in members:
+                total += self._columns(labels, proba, k)
+            return _normalised(total, k)
         predict = self.estimator.predict_proba_one
         for row, item in enumerate(items):
             out[row] = self._row(predict(_features(item)), k)
@@ -98,6 +107,16 @@ class RiverModel:
     def observe(self, item: Item) -> None:
         self._observing = True
         self._learn_unsupervised(_features(item))
+
+    def observe_many(self, items: Sequence[Item]) -> None:
+        """`observe` each of `items`, in order (a standardiser learns the batch at once)."""
+        self._observing = True
+        steps = self._unsupervised
+        if len(steps) == 1 and type(steps[0]) is StandardiseOneHot:
+            steps[0].learn_many([_features(item) for item in items])
+            return
+        for item in items:
+            self._learn_unsupervised(_features(item))
 
     def expect_observations(self) -> None:
         """Every item will come through `observe`: `learn_one` leaves the unsupervised steps be.
@@ -128,6 +147,28 @@ class RiverModel:
         self._n_learned += 1
 
     # -- helpers ----------------------------------------------------------------------------
+    def _linear(self, items: Sequence[Item]) -> list[tuple[list[Any], np.ndarray]] | None:
+        """Each member's probabilities from the matrix path (None: go item by item)."""
+        if len(items) < MIN_BATCH or not self._is_linear:
+            return None
+        return linear_proba(self.estimator, [_features(item) for item in items])
+
+    def _columns(self, labels: list[Any], proba: np.ndarray, k: int) -> np.ndarray:
+        """A classifier's ``(labels, probabilities)`` as columns over `classes` (`_row`'s rule)."""
+        out = np.zeros((len(proba), k))
+        if self._binary:
+            if k == 2 and True in labels:
+                p = proba[:, labels.index(True)]
+                out[:, 0], out[:, 1] = 1.0 - p, p
+            else:
+                out[:] = 1.0 / k
+            return out
+        for c, label in enumerate(labels):
+            j = self._index.get(label)
+            if j is not None:
+                out[:, j] = proba[:, c]
+        return out
+
     def _row(self, proba: dict[Any, float], k: int) -> np.ndarray:
         """One river probability dict as a row over `classes` (uniform when empty)."""
         row = np.zeros(k)
@@ -155,6 +196,12 @@ class RiverModel:
 
     def __repr__(self) -> str:
         return f"RiverModel({self.name})"
+
+
+def _normalised(rows: np.ndarray, k: int) -> np.ndarray:
+    """Rows scaled to sum to 1 (uniform where a row sums to 0), as `RiverModel._row` does."""
+    total = rows.sum(axis=1, keepdims=True)
+    return np.where(total > 0, rows / np.where(total > 0, total, 1.0), 1.0 / k)
 
 
 def _features(item: Item) -> dict[Any, Any]:
@@ -205,6 +252,11 @@ class RiverCommittee(RiverModel):
         # uniform member, so that disagreement is 0 rather than the mean of nothing
         out = np.full((max(len(members), 1), len(items), k), 1.0 / k)
         if self._n_learned == 0 or not self._classes or not members:
+            return out
+        linear = self._linear(items)
+        if linear is not None:
+            for m, (labels, proba) in enumerate(linear):
+                out[m] = _normalised(self._columns(labels, proba, k), k)
             return out
         for row, item in enumerate(items):
             x = _features(item)

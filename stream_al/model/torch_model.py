@@ -164,6 +164,11 @@ class TorchModel:
         self._observing = True
         self.vectorizer.learn(item)
 
+    def observe_many(self, items: Sequence[Item]) -> None:
+        """`observe` each of `items`, in order."""
+        for item in items:
+            self.observe(item)
+
     def expect_observations(self) -> None:
         """Every item will come through `observe`: `learn_one` leaves the vectorizer be."""
         self._observing = True

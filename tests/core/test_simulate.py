@@ -46,6 +46,10 @@ class SpyModel:
     def observe(self, item: Item) -> None:
         self.observed.append(int(item.id))
 
+    def observe_many(self, items: Sequence[Item]) -> None:
+        for item in items:
+            self.observe(item)
+
     def learn_one(self, item: Item, label: Label, weight: float = 1.0) -> None:
         # the learner's test-before-train prediction is not the loop's prediction
         if self.calls and self.calls[-1] == [(int(item.id), len(self.learned))]:
