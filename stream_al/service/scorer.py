@@ -354,13 +354,15 @@ class Scorer:
             self.fallback.pace(step.position, len(items))
         chosen: list[Task] = []
         rows: list[DecisionRow] = []
+        decisions: list[Decision] = []
         for out in step.decide(scored):
             item, decision = items[out.row], out.decision
             rows.append(DecisionRow.from_decision(item.id, now, decision, self.model_version))
-            if self.publish_predictions:
-                self._publish(item, proba[out.row], classes, decision)
+            decisions.append(decision)
             if decision.query:
                 chosen.append(self._task(item, proba[out.row], classes, out, now))
+        if self.publish_predictions:
+            self._publish(items, proba, classes, decisions)
         if not self.sink.in_store:
             self.sink.offer(chosen)
         lag = self.fallback.lag() if self.self_training is not None and self.fallback else 0.0
@@ -406,17 +408,29 @@ class Scorer:
             self.topics.alerts, json.dumps(alert.to_dict()).encode(), key=alert.kind.encode()
         )
 
-    def _publish(self, item: Item, proba: np.ndarray, classes: Sequence[Any], d: Decision) -> None:
-        best = int(np.argmax(proba)) if len(classes) else -1
-        doc = {
-            "id": item.id,
-            "prediction": classes[best] if best >= 0 else None,
-            "probabilities": {str(c): float(p) for c, p in zip(classes, proba, strict=False)},
-            "uncertainty": d.score,
-            "queried": d.query,
-            "model_version": self.model_version,
-        }
-        self.producer.send(self.topics.predictions, orjson.dumps(doc), key=item.id.encode())
+    def _publish(
+        self,
+        items: Sequence[Item],
+        proba: np.ndarray,
+        classes: Sequence[Any],
+        decisions: Sequence[Decision],
+    ) -> None:
+        """One prediction message per item (DESIGN: id, predicted class, probabilities,
+        uncertainty, model version), keyed by item id."""
+        names = [str(c) for c in classes]
+        best = proba.argmax(axis=1).tolist() if names else [None] * len(items)
+        rows = proba.tolist()
+        send, topic, version = self.producer.send, self.topics.predictions, self.model_version
+        for item, row, top, d in zip(items, rows, best, decisions, strict=True):
+            doc = {
+                "id": item.id,
+                "prediction": None if top is None else classes[top],
+                "probabilities": dict(zip(names, row, strict=True)),
+                "uncertainty": d.score,
+                "queried": d.query,
+                "model_version": version,
+            }
+            send(topic, orjson.dumps(doc), key=item.id.encode())
 
     def _task(
         self, item: Item, proba: np.ndarray, classes: Sequence[Any], out: Outcome, now: float
