@@ -425,7 +425,7 @@ class Scorer:
             doc = {
                 "id": item.id,
                 "prediction": None if top is None else classes[top],
-                "probabilities": dict(zip(names, row, strict=True)),
+                "probabilities": dict(zip(names, row, strict=False)),  # none: no class yet
                 "uncertainty": d.score,
                 "queried": d.query,
                 "model_version": version,
