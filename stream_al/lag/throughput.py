@@ -110,24 +110,40 @@ class AnnouncedLabels:
     0.025
     >>> counts.rate(24_000)  # 10,000 items and no announcement: fewer than 100 labels since
     0.01
+
+    With several scorers in one group, each scores a share of the stream: its
+    own count of items would make the rate N times too high. A learner that
+    reads the whole input stream announces its count of `items`, and the rate
+    is taken over those instead:
+
+    >>> shared = AnnouncedLabels()
+    >>> shared.announce(labels=500, position=5_000, every=100, items=10_000)
+    >>> shared.announce(labels=600, position=7_000, every=100, items=14_000)
+    >>> shared.rate(7_000)  # 100 labels over 4,000 items of the stream, not this scorer's 2,000
+    0.025
     """
 
     def __init__(self) -> None:
         self._labels: int | None = None
         self._position = 0
+        self._items: int | None = None
         self._every = 1
         self._rate: float | None = None
 
-    def announce(self, labels: int, position: int, every: int) -> None:
-        """The learner has learnt `labels` labels in all, heard at the scorer's `position`."""
+    def announce(self, labels: int, position: int, every: int, items: int | None = None) -> None:
+        """The learner has learnt `labels` labels in all, heard at the scorer's `position`;
+        `items`: the items of the whole stream it has seen, when it knows."""
         self._every = max(1, every)
         if self._labels is None or labels < self._labels:  # the first, or a learner anew
-            self._labels, self._position = labels, position
+            self._labels, self._position, self._items = labels, position, items
             return
         if labels == self._labels or position <= self._position:
             return  # nothing new, or no items between: the next one spans the interval
-        self._rate = (labels - self._labels) / (position - self._position)
-        self._labels, self._position = labels, position
+        span = position - self._position
+        if items is not None and self._items is not None and items > self._items:
+            span = items - self._items  # the whole stream's items, not this scorer's share
+        self._rate = (labels - self._labels) / span
+        self._labels, self._position, self._items = labels, position, items
 
     def rate(self, position: int) -> float | None:
         """Labels per item at the scorer's `position` (None until two announcements)."""

@@ -84,8 +84,10 @@ class LagFallback:
         metrics = doc.get("metrics")
         labels = metrics.get("labels") if isinstance(metrics, dict) else None
         every = doc.get("checkpoint_every", CHECKPOINT_EVERY)
+        items = doc.get("items")
         if isinstance(labels, int) and isinstance(every, int):
-            self.announced.announce(labels, position, every)
+            whole = items if isinstance(items, int) and not isinstance(items, bool) else None
+            self.announced.announce(labels, position, every, items=whole)
 
     def _learnt(self) -> int:
         """Human labels the learner of this process has learnt (0 without it)."""

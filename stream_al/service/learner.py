@@ -137,6 +137,9 @@ class LearnerService:
         self.clock = clock or SystemClock()
         self.version = _last_version(store, name)  # a restart goes on from the stored ones
         self._since_checkpoint = 0
+        #: Items of the input stream this learner observed (a learner on its own reads them
+        #: all); announced with every version, as the scorers' measure of the whole stream.
+        self.items_seen = 0
         #: Labels taught to the model and not yet marked learned in the store.
         self._taught: set[str] = set()
         #: What became of the labels-topic records so far (saved with every batch).
@@ -236,6 +239,7 @@ class LearnerService:
             "created": self.clock.now(),
             "metrics": metrics,
             "checkpoint_every": self.checkpoint_every,
+            "items": self.items_seen or None,
             "checkpoint": {"store": "sqlite", "digest": digest},
         }
         self.producer.send(self.topics.models, json.dumps(doc).encode(), key=self.name.encode())

@@ -482,17 +482,22 @@ def _observe(learner: LearnerService, fields: FieldMap) -> Handler:
 
     Without it the learner standardised with the labelled items only (a few
     percent of the stream, chosen for being uncertain), and every version it
-    announced carried those statistics into the scorers. Malformed events are
-    the scorer's to dead-letter; here they are skipped.
+    announced carried those statistics into the scorers. Its count of items
+    goes with every version it announces: with several scorers, each sees a
+    share of the stream, and the annotators' throughput is labels per item of
+    the whole stream. Malformed events are the scorer's to dead-letter; here
+    they are skipped.
     """
 
     def handle(records: Sequence[Record], commit: Callable[[Offsets], None]) -> None:
+        items = []
         for record in records:
             try:
-                item = decode_record(record, fields)
+                items.append(decode_record(record, fields))
             except MalformedEventError:
                 continue
-            learner.model.observe(item)
+        learner.model.observe_many(items)
+        learner.items_seen += len(items)
         if records:
             commit(next_offsets(records))
 

@@ -163,10 +163,14 @@ class MemoryBroker:
     def ensure_topics(
         self, names: Iterable[str], partitions: int = 1, compacted: Iterable[str] = ()
     ) -> None:
-        """Create the topics that do not exist yet (the same call as the Kafka backend's)."""
+        """Create the topics that do not exist yet; existing ones are left as they are (the
+        same call as the Kafka backend's: a user's topic keeps its partitions)."""
         compact = set(compacted)
+        with self.lock:
+            existing = set(self._topics)
         for name in names:
-            self.create_topic(name, partitions, compacted=name in compact)
+            if name not in existing:
+                self.create_topic(name, partitions, compacted=name in compact)
 
     def topics(self) -> dict[str, int]:
         """Topic names and their partition counts."""

@@ -156,6 +156,34 @@ def test_a_scorer_on_its_own_paces_its_budget_on_the_learners_announcements(
             roles.store.close()
 
 
+def test_two_scorers_in_one_group_pace_on_the_whole_streams_throughput(tmp_path: Path) -> None:
+    """Each scorer sees half the stream: the learner's count of all items, announced with its
+    label count, keeps each from reading twice the annotators' throughput."""
+    settings = _settings(tmp_path, self_training_enabled=False, pace_window_items=200)
+    broker = MemoryBroker()
+    broker.create_topic(settings.kafka.input_topic, 4)  # the user's topic: 4 partitions
+    transport = build_transport(settings, broker)
+    scorers = [build_roles(settings, transport, {"scorer"}) for _ in range(2)]
+    learner_roles = build_roles(settings, transport, {"learner"})
+    learner = learner_roles.learner
+    assert learner is not None
+    learner.checkpoint_every = 5
+    try:
+        _label_one_in_100(settings, broker, 6000, *scorers, learner_roles)
+        for roles in scorers:
+            _run(roles)  # hear the last announcement
+        positions = [roles.scorer.position for roles in scorers if roles.scorer is not None]
+        assert sum(positions) == 6000
+        assert min(positions) > 1500  # both had a share of the partitions
+        for roles in scorers:
+            assert roles.scorer is not None
+            assert roles.scorer.rule.budget.fraction == pytest.approx(0.015, rel=0.2)  # not 0.03
+    finally:
+        for roles in (*scorers, learner_roles):
+            assert roles.store is not None
+            roles.store.close()
+
+
 def test_pseudo_labels_are_learnt_only_once_recorded(tmp_path: Path) -> None:
     """A batch whose store transaction fails is replayed: its pseudo-labels must not count twice."""
     broker = MemoryBroker()
