@@ -572,9 +572,11 @@ _NO_CONFLUENT: dict[str, Any] = {
 
 def has_confluent() -> bool:
     """Whether confluent-kafka (the ``confluent`` extra) is installed."""
-    import importlib.util
-
-    return importlib.util.find_spec("confluent_kafka") is not None
+    try:
+        import confluent_kafka  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _confluent(opts: dict[str, Any], bootstrap: str, run: str, out: Console) -> dict[str, Any]:

@@ -11,8 +11,6 @@ secret-looking names are kept as `SecretStr`.
 
 >>> check_options("kafka-python", {"request_timeout_ms": "20000"})
 {'request_timeout_ms': 20000}
->>> check_options("confluent", {"linger": {"ms": 20}})  # TOML's dotted keys, unquoted
-{'linger.ms': 20}
 >>> LIBRDKAFKA_NAMES["ssl_cafile"], LIBRDKAFKA_NAMES["sasl_plain_password"]
 ('ssl.ca.location', 'sasl.password')
 """
@@ -124,7 +122,11 @@ def check_options(client: str, options: Mapping[str, Any]) -> dict[str, OptionVa
 
 
 def _flatten(options: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"linger": {"ms": 5}}`` (TOML's ``linger.ms = 5``) as ``{"linger.ms": 5}``."""
+    """A TOML table's dotted keys, unquoted, back as names with dots.
+
+    >>> _flatten({"linger": {"ms": 5}, "acks": "all"})  # linger.ms = 5, acks = "all"
+    {'linger.ms': 5, 'acks': 'all'}
+    """
     flat: dict[str, Any] = {}
     for key, value in options.items():
         name = f"{prefix}{key}"

@@ -42,6 +42,15 @@ def clients_of(name: str) -> Clients:
     )
 
 
+def importable(name: str) -> bool:
+    """Whether module `name` imports (an optional extra is installed)."""
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
+
+
 def settle(consumer: Any, timeout: float = 10.0) -> dict[Any, int]:
     """Poll until the broker has answered `consumer`'s commits; return what is still pending.
 

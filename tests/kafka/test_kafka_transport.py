@@ -5,7 +5,6 @@ Every test but the probe's runs once per client library (the ``clients`` fixture
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
@@ -14,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 from kafka import KafkaConsumer
-from kafka_clients import Clients, settle
+from kafka_clients import Clients, importable, settle
 from tansu_broker import TansuBroker, unique
 
 from stream_al.transport import (
@@ -237,7 +236,7 @@ def test_ensure_topics_creates_once(clients: Clients, kafka_bootstrap: str) -> N
     finally:
         reader.close()
     assert partitions == {events: 3, models: 3}
-    if importlib.util.find_spec("confluent_kafka") is not None:  # kafka-python cannot describe
+    if importable("confluent_kafka"):  # kafka-python cannot describe topics on Tansu
         policies = cleanup_policies(kafka_bootstrap, [events, models])
         assert policies[models] == "compact"
         assert policies.get(events, "delete") == "delete"  # Tansu lists only what was set
