@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pytest
 from kafka import KafkaConsumer
+from kafka import TopicPartition as KafkaTopicPartition
 from kafka_clients import Clients, importable, settle
 from tansu_broker import TansuBroker, unique
 
@@ -191,6 +192,30 @@ def test_broker_pause_loses_and_duplicates_nothing(
         up = [line for line in lines if "reachable again" in line and client in line]
         assert len(down) == 1, down
         assert len(up) == 1, up
+
+
+def test_a_commit_made_during_an_outage_is_committed_once_the_broker_is_back(
+    clients: Clients,
+    kafka_bootstrap: str,
+    topic: TopicFactory,
+    group_id: str,
+    broker_control: TansuBroker,
+) -> None:
+    name = topic()
+    produce(clients, kafka_bootstrap, name, [f"r{i}".encode() for i in range(10)])
+    consumer = clients.consumer([name], group_id, kafka_bootstrap, probe_timeout=0.5)
+    records = consume(consumer, 10)
+    with broker_control.paused():
+        consumer.commit(next_offsets(records[:6]))
+        assert consumer.pending_offsets == {TopicPartition(name, 0): 6}  # not confirmed
+    assert settle(consumer, timeout=30) == {}  # kept, then confirmed once the broker answers
+    consumer.close()
+    reader = KafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=group_id)  # independent
+    try:
+        committed = reader.committed(KafkaTopicPartition(name, 0))
+    finally:
+        reader.close()
+    assert committed == 6
 
 
 def test_dead_letter_round_trip(
