@@ -19,6 +19,7 @@ from tansu_broker import TansuBroker, unique
 
 from stream_al.transport import (
     Consumer,
+    DeliveryError,
     Record,
     TopicPartition,
     dead_letter,
@@ -216,6 +217,17 @@ def test_a_commit_made_during_an_outage_is_committed_once_the_broker_is_back(
     finally:
         reader.close()
     assert committed == 6
+
+
+def test_a_record_too_large_is_refused_with_a_delivery_error(
+    clients: Clients, kafka_bootstrap: str, topic: TopicFactory
+) -> None:
+    name = topic()
+    producer = clients.producer(kafka_bootstrap)
+    with pytest.raises(DeliveryError, match="was refused: .*(too large|larger than)"):
+        producer.send(name, b"x" * 2_000_000)  # over both clients' 1 MB request limit
+    producer.send(name, b"fits")  # the producer goes on
+    producer.close(timeout=30)
 
 
 def test_dead_letter_round_trip(

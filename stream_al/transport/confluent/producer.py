@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 POLL_EVERY = 100
 #: Seconds ``send`` lets librdkafka drain its queue when the queue is full.
 _FULL_WAIT_S = 0.1
+#: Errors of ``produce`` about the record itself: no retry can deliver it.
+_REFUSED_AT_ONCE = frozenset({KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.INVALID_MSG_SIZE})
 #: Delivery errors of records dropped on purpose by `close` (not a refusal by the broker).
 _PURGED = frozenset({KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT})
 
@@ -145,7 +147,17 @@ class ConfluentRecordProducer:
                 self._producer.poll(_FULL_WAIT_S)
                 self._check_progress()
                 self._reachable(topic)
-            except (KafkaException, RuntimeError) as exc:  # a bad topic name, a closed producer
+            except KafkaException as exc:  # refused before it left: too large, a bad topic
+                error = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
+                reason = error.str() if error is not None else str(exc)
+                if error is not None and error.code() in _REFUSED_AT_ONCE:
+                    raise DeliveryError(
+                        f"a record for {topic!r} ({len(value)} bytes) was refused: {reason}; "
+                        "make it smaller or raise message.max.bytes (client_options) and the "
+                        "topic's max.message.bytes"
+                    ) from exc
+                raise TransportError(f"send to {topic!r} failed: {reason}") from exc
+            except RuntimeError as exc:  # a closed producer
                 raise TransportError(f"send to {topic!r} failed: {exc}") from exc
         if self._sent == self._acked + self._errored:
             self._waiting_since = time.monotonic()
