@@ -224,7 +224,7 @@ def test_a_record_too_large_is_refused_with_a_delivery_error(
 ) -> None:
     name = topic()
     producer = clients.producer(kafka_bootstrap)
-    with pytest.raises(DeliveryError, match="was refused: .*(too large|larger than)"):
+    with pytest.raises(DeliveryError, match=r"was refused: .*(too large|larger than)"):
         producer.send(name, b"x" * 2_000_000)  # over both clients' 1 MB request limit
     producer.send(name, b"fits")  # the producer goes on
     producer.close(timeout=30)
