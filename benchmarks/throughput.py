@@ -13,16 +13,21 @@ measured runs beside anything else):
    fast as kafka-python goes (``linger_ms=5``, ``batch_size=262144``). Each event
    is `encode_event` of a ``synth:agrawal`` row (a pool of 20,000 rows replayed
    under fresh ids): ~200 bytes of JSON, keyed by its id.
-2. **Bare consumer**: a kafka-python ``KafkaConsumer`` (crc32c installed) that
-   only ``json.loads`` each value: the ceiling for this client.
-3. **Scorer**, predictions on, then off: `KafkaRecordConsumer` poll (batches of
+2. **Bare consumers**: a kafka-python ``KafkaConsumer`` (crc32c installed), then
+   a confluent-kafka ``Consumer`` (``consume`` in batches of 500), each only
+   ``json.loads``-ing every value: the ceiling for each client. Then the
+   confluent-kafka producer's rate (``linger.ms=5``), over at most 200,000 events
+   into a topic of its own.
+3. **Scorer**, predictions on, then off, once per client (``[kafka] client``):
+   `KafkaRecordConsumer` or `ConfluentRecordConsumer` poll (batches of
    500, the config default) → `Scorer.handle` (validate, score with
    ``make_model("logreg")``, decide with ``make_rule("auto", 0.05)``, offer to an
    `AnnotationQueue` of capacity 1000 stored in a SQLite file (`open_store`,
    ``synchronous=full`` as configured by default), one store transaction and
-   one offset commit per batch). The peak RSS (``VmHWM``) is read every 100,000
-   events: memory must not grow with the stream's length.
-4. **Latency**: a fresh topic and scorer; once the scorer has joined its group, a
+   one offset commit per batch), predictions published with the same client's
+   producer. The peak RSS (``VmHWM``) is read every 100,000 events: memory must
+   not grow with the stream's length.
+4. **Latency** (kafka-python): a fresh topic and scorer; once the scorer has joined its group, a
    separate process produces at a fixed rate (default: half the measured scorer
    rate, capped at 20,000/s) for ``--latency-seconds``. For every item the queue
    admits, latency = the moment the batch's store transaction committed minus
@@ -37,7 +42,9 @@ Every measurement runs in a fresh process (``spawn``), so RSS is the scorer's
 own and not the parent's. Rates are events / seconds from the first polled
 batch to the last (group joins excluded). ``--profile`` adds a cProfile run of
 the scorer over the first 200,000 events and prints its top costs. The exit code
-is 0 whether or not the target (scorer ≥ 80% of the bare consumer) is met.
+is 0 whether or not the target (scorer ≥ 80% of the bare consumer) is met. The
+confluent rows need confluent-kafka (the ``confluent`` extra); without it they
+are skipped and their keys are null.
 """
 
 from __future__ import annotations
@@ -75,6 +82,7 @@ from stream_al.queue import AnnotationQueue  # noqa: E402
 from stream_al.rules import make_rule  # noqa: E402
 from stream_al.service import QueueSink, Scorer, ScorerTopics  # noqa: E402
 from stream_al.store import open_store  # noqa: E402
+from stream_al.transport.base import Consumer, Producer  # noqa: E402
 from stream_al.transport.codec import encode_event  # noqa: E402
 from stream_al.transport.kafka import (  # noqa: E402
     KafkaRecordConsumer,
@@ -100,6 +108,9 @@ BUSY_LOAD = 0.7  # a 1-minute load average above this at the start: warn, rates 
 FAST_FETCH_MS = 10
 PRODUCER = {"linger_ms": 5, "batch_size": 262_144}
 GROUP = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000}  # TEST_BROKER.md
+#: Events the confluent-kafka producer is timed over (a topic of their own: the broker keeps
+#: every topic in memory, so a second copy of a million events is not made).
+CONFLUENT_PRODUCE_MAX = 200_000
 
 
 # -- the events ------------------------------------------------------------------------------
@@ -141,6 +152,30 @@ def produce(bootstrap: str, topic: str, n: int) -> float:
     producer.flush()
     elapsed = time.perf_counter() - started
     producer.close()
+    return n / elapsed
+
+
+def produce_confluent(bootstrap: str, topic: str, n: int) -> float:
+    """Send `n` events with confluent-kafka as fast as possible; events/s including the flush."""
+    from confluent_kafka import Producer as ConfluentProducer
+
+    producer = ConfluentProducer({"bootstrap.servers": bootstrap, "linger.ms": 5, "acks": "all"})
+    values = events(n)
+    next(values)
+    started = time.perf_counter()
+    for i, value in enumerate(values):
+        while True:
+            try:
+                producer.produce(topic, value, str(i).encode())
+                break
+            except BufferError:  # its queue is full: let it drain
+                producer.poll(0.05)
+        if i % 1000 == 0:
+            producer.poll(0)
+    left = producer.flush(60)
+    elapsed = time.perf_counter() - started
+    if left:
+        raise RuntimeError(f"{left} events not delivered by the confluent-kafka producer")
     return n / elapsed
 
 
@@ -202,6 +237,37 @@ def bare(conn: Any, opts: dict[str, Any]) -> None:
     conn.send({"events": done, "events_per_s": done / elapsed if elapsed else 0.0})
 
 
+def bare_confluent(conn: Any, opts: dict[str, Any]) -> None:
+    """Process: confluent-kafka consumer + json.loads over `events` records."""
+    from confluent_kafka import Consumer as ConfluentConsumer
+
+    consumer = ConfluentConsumer(
+        {
+            "bootstrap.servers": opts["bootstrap"],
+            "group.id": unique("bench-bare-confluent"),
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            "session.timeout.ms": GROUP["session_timeout_ms"],
+            "heartbeat.interval.ms": GROUP["heartbeat_interval_ms"],
+        }
+    )
+    consumer.subscribe([opts["topic"]])
+    done, started, last = 0, None, time.monotonic()
+    while done < opts["events"] and time.monotonic() - last < IDLE_STOP_S:
+        messages = consumer.consume(num_messages=opts["batch"], timeout=1.0)
+        if not messages:
+            continue
+        started = started or time.perf_counter()
+        last = time.monotonic()
+        for message in messages:
+            if message.error() is None:
+                json.loads(message.value())  # type: ignore[arg-type]
+                done += 1
+    elapsed = time.perf_counter() - (started or time.perf_counter())
+    consumer.close()
+    conn.send({"events": done, "events_per_s": done / elapsed if elapsed else 0.0})
+
+
 class _TimedStore:
     """The scorer's store, noting when each outermost transaction committed."""
 
@@ -232,6 +298,21 @@ class _RecordingSink(QueueSink):
                 self.admitted.append(task.item_id)
 
 
+def clients(opts: dict[str, Any]) -> tuple[Consumer, Producer]:
+    """The scorer's consumer and producer, of the client library ``opts["client"]``."""
+    group = unique("bench-scorer")
+    extra = opts.get("consumer_options")
+    if opts.get("client") == "confluent":
+        from stream_al.transport.confluent import ConfluentRecordConsumer, ConfluentRecordProducer
+
+        consumer: Consumer = ConfluentRecordConsumer(
+            [opts["topic"]], group, opts["bootstrap"], extra
+        )
+        return consumer, ConfluentRecordProducer(opts["bootstrap"])
+    consumer = KafkaRecordConsumer([opts["topic"]], group, opts["bootstrap"], extra)
+    return consumer, KafkaRecordProducer(opts["bootstrap"])
+
+
 def scorer(conn: Any, opts: dict[str, Any]) -> None:
     """Process: the scorer end to end over `events` records (see the module docstring)."""
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
@@ -246,7 +327,7 @@ def scorer(conn: Any, opts: dict[str, Any]) -> None:
         store=store.queue_store(),
     )
     sink = _RecordingSink(queue)
-    producer = KafkaRecordProducer(opts["bootstrap"])
+    consumer, producer = clients(opts)
     service = Scorer(
         trained_model(),
         make_rule("auto", BUDGET),
@@ -255,9 +336,6 @@ def scorer(conn: Any, opts: dict[str, Any]) -> None:
         sink,
         ScorerTopics(opts["predictions_topic"], opts["dlq_topic"], opts["alerts_topic"]),
         publish_predictions=opts["predictions"],
-    )
-    consumer = KafkaRecordConsumer(
-        [opts["topic"]], unique("bench-scorer"), opts["bootstrap"], opts.get("consumer_options")
     )
     if opts.get("latency"):
         while not consumer.assignment():
@@ -275,7 +353,7 @@ def scorer(conn: Any, opts: dict[str, Any]) -> None:
 
 
 def _score_loop(
-    consumer: KafkaRecordConsumer,
+    consumer: Consumer,
     service: Scorer,
     timed: _TimedStore,
     sink: _RecordingSink,
@@ -421,7 +499,9 @@ def measure(args: argparse.Namespace, bootstrap: str, out: Console) -> dict[str,
     produced = produce(bootstrap, topic, args.events)
     out.print(f"  {produced:,.0f} events/s; bare consumer ...")
     bare_run = in_process(bare, opts)
-    out.print(f"  {bare_run['events_per_s']:,.0f} events/s; scorer, predictions on ...")
+    out.print(f"  {bare_run['events_per_s']:,.0f} events/s")
+    confluent = _confluent(opts, bootstrap, run, out) if has_confluent() else _NO_CONFLUENT
+    out.print("scorer (kafka-python), predictions on ...")
     on = in_process(scorer, {**opts, "predictions": True})
     out.print(f"  {on['events_per_s']:,.0f} events/s; scorer, predictions off ...")
     off = in_process(scorer, {**opts, "predictions": False})
@@ -437,6 +517,8 @@ def measure(args: argparse.Namespace, bootstrap: str, out: Console) -> dict[str,
         limit = min(args.events, PROFILE_EVENTS)
         in_process(scorer, {**opts, "events": limit, "predictions": True, "profile": args.profile})
     bare_rate = bare_run["events_per_s"]
+    bare_c = confluent["bare"]
+    on_c, off_c = confluent["on"], confluent["off"]
     return {
         "events": args.events,
         "produce_events_per_s": produced,
@@ -463,7 +545,63 @@ def measure(args: argparse.Namespace, bootstrap: str, out: Console) -> dict[str,
         "synchronous": args.synchronous,
         "source": SOURCE,
         "load_average": [load, os.getloadavg()[0]],  # at the start, at the end
+        "produce_confluent_events": confluent["produce_events"],
+        "produce_confluent_events_per_s": confluent["produce"],
+        "bare_confluent_events_per_s": bare_c,
+        "scorer_confluent_events_per_s": on_c,
+        "scorer_confluent_events_per_s_no_predictions": off_c,
+        "ratio_confluent": _ratio(on_c, bare_c),
+        "ratio_confluent_no_predictions": _ratio(off_c, bare_c),
+        "bare_confluent_over_kafka_python": _ratio(bare_c, bare_rate),
+        "scorer_confluent_over_kafka_python": _ratio(on_c, on["events_per_s"]),
+        "scorer_confluent_over_kafka_python_no_predictions": _ratio(off_c, off["events_per_s"]),
     }
+
+
+#: The confluent figures when confluent-kafka is not installed.
+_NO_CONFLUENT: dict[str, Any] = {
+    "produce": None,
+    "produce_events": 0,
+    "bare": None,
+    "on": None,
+    "off": None,
+}
+
+
+def has_confluent() -> bool:
+    """Whether confluent-kafka (the ``confluent`` extra) is installed."""
+    try:
+        import confluent_kafka  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _confluent(opts: dict[str, Any], bootstrap: str, run: str, out: Console) -> dict[str, Any]:
+    """The confluent-kafka rows: produce, bare consumer, scorer with predictions on and off."""
+    count = min(opts["events"], CONFLUENT_PRODUCE_MAX)
+    own = f"{run}.confluent-produce"
+    ensure_topics(bootstrap, [own], partitions=1)
+    out.print(f"confluent-kafka: producing {count:,} events to {own} ...")
+    produced = produce_confluent(bootstrap, own, count)
+    out.print(f"  {produced:,.0f} events/s; bare consumer ...")
+    bare_run = in_process(bare_confluent, opts)
+    out.print(f"  {bare_run['events_per_s']:,.0f} events/s; scorer, predictions on ...")
+    on = in_process(scorer, {**opts, "predictions": True, "client": "confluent"})
+    out.print(f"  {on['events_per_s']:,.0f} events/s; scorer, predictions off ...")
+    off = in_process(scorer, {**opts, "predictions": False, "client": "confluent"})
+    out.print(f"  {off['events_per_s']:,.0f} events/s")
+    return {
+        "produce": produced,
+        "produce_events": count,
+        "bare": bare_run["events_per_s"],
+        "on": on["events_per_s"],
+        "off": off["events_per_s"],
+    }
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    return numerator / denominator if numerator is not None and denominator else None
 
 
 def table(result: dict[str, Any]) -> Table:
@@ -480,6 +618,31 @@ def table(result: dict[str, Any]) -> Table:
     out.add_row("scorer, predictions off", f"{result['scorer_events_per_s_no_predictions']:,.0f}/s")
     out.add_row("ratio scorer/bare (on)", f"{result['ratio']:.1%}")
     out.add_row("ratio scorer/bare (off)", f"{result['ratio_no_predictions']:.1%}")
+    if result["bare_confluent_events_per_s"] is not None:
+        rate = "{:,.0f}/s".format
+        out.add_row(
+            f"produce (confluent-kafka, linger 5 ms, {result['produce_confluent_events']:,})",
+            rate(result["produce_confluent_events_per_s"]),
+        )
+        out.add_row(
+            "bare confluent-kafka consumer + json.loads",
+            f"{rate(result['bare_confluent_events_per_s'])} "
+            f"({result['bare_confluent_over_kafka_python']:.2f}× kafka-python)",
+        )
+        out.add_row(
+            "scorer (confluent), predictions on",
+            f"{rate(result['scorer_confluent_events_per_s'])} "
+            f"({result['scorer_confluent_over_kafka_python']:.2f}× kafka-python)",
+        )
+        out.add_row(
+            "scorer (confluent), predictions off",
+            f"{rate(result['scorer_confluent_events_per_s_no_predictions'])} "
+            f"({result['scorer_confluent_over_kafka_python_no_predictions']:.2f}× kafka-python)",
+        )
+        out.add_row("ratio scorer/bare, confluent (on)", f"{result['ratio_confluent']:.1%}")
+        out.add_row(
+            "ratio scorer/bare, confluent (off)", f"{result['ratio_confluent_no_predictions']:.1%}"
+        )
     p50, p99 = result["p50_ms"], result["p99_ms"]
     out.add_row(
         f"event→queue p50 / p99 ({lat['samples']} queued at {lat['rate']:,.0f}/s)",

@@ -10,14 +10,16 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from stream_al.items import Label
     from stream_al.queue import AnnotationQueue
-    from stream_al.transport.base import Producer
+    from stream_al.transport.base import Consumer, Producer
 
 __all__ = ["register", "serve"]
 
@@ -29,6 +31,13 @@ ConfigOption = Annotated[
 ]
 
 produce_app = typer.Typer(help="Replay a file or a synthetic drifting stream into a topic.")
+
+ClientOption = Annotated[
+    Literal["kafka-python", "confluent"],
+    typer.Option(
+        help="Kafka client library, as [kafka] client; confluent needs the confluent extra"
+    ),
+]
 
 
 def serve(
@@ -69,7 +78,9 @@ def serve(
     from stream_al.transport.errors import BrokerUnavailableError
 
     settings = load_settings(config)
-    logging.getLogger("kafka").setLevel(logging.CRITICAL)  # our transport logs outages once
+    # our transport logs outages once: kafka-python's own lines are silenced here, librdkafka's
+    # go to DEBUG (stream_al.transport.confluent.events)
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log what they did
     file_classes = None if replay is None else _replayed_classes(replay, oracle)
     with stop_on_signals() as stop:  # 1
@@ -107,7 +118,9 @@ def serve(
         logger.info(
             "started roles=%s transport=%s store=%s",
             ",".join(sorted(roles)),
-            "embedded" if settings.kafka.embedded else ",".join(settings.kafka.bootstrap_servers),
+            "embedded"
+            if settings.kafka.embedded
+            else f"{','.join(settings.kafka.bootstrap_servers)} client={settings.kafka.client}",
             settings.store.path,
         )
         run_roles(  # 4
@@ -218,12 +231,12 @@ def produce_replay(
     with_labels: Annotated[bool, typer.Option(help="Include the true label in each event")] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many events")] = None,
     seed: Annotated[int, typer.Option(help="Seed of synthetic streams")] = 0,
+    client: ClientOption = "kafka-python",
 ) -> None:
     """Replay a CSV/ARFF/TSV file or a synthetic drifting stream into a Kafka topic."""
     from producers.replay import replay
-    from stream_al.transport.kafka import KafkaRecordProducer
 
-    producer = KafkaRecordProducer(bootstrap)
+    producer = _producer(client, bootstrap)
     try:
         sent = replay(
             data, producer, topic, rate=rate, include_label=with_labels, limit=limit, seed=seed
@@ -246,13 +259,13 @@ def produce_labels(
     bootstrap: Annotated[str, typer.Option(help="Kafka brokers")] = "127.0.0.1:9092",
     group: Annotated[str, typer.Option(help="Consumer group")] = "stream-al-oracle",
     idle_timeout: Annotated[float, typer.Option(help="Stop after this many idle seconds")] = 30.0,
+    client: ClientOption = "kafka-python",
 ) -> None:
     """An oracle annotator for tests and benchmarks: answers with the ground-truth label."""
     from producers.labels import answer_labels, ground_truth
-    from stream_al.transport.kafka import KafkaRecordConsumer, KafkaRecordProducer
 
-    consumer = KafkaRecordConsumer([source_topic], group, bootstrap)
-    producer = KafkaRecordProducer(bootstrap)
+    consumer = _consumer(client, [source_topic], group, bootstrap)
+    producer = _producer(client, bootstrap)
     try:
         n = answer_labels(
             consumer,
@@ -266,3 +279,25 @@ def produce_labels(
         consumer.close()
         producer.close()
     typer.echo(f"answered {n} labels")
+
+
+def _producer(client: str, bootstrap: str) -> Producer:
+    """A Kafka producer of the `client` library, with its defaults."""
+    if client == "confluent":
+        from stream_al.transport.confluent import ConfluentRecordProducer
+
+        return ConfluentRecordProducer(bootstrap)
+    from stream_al.transport.kafka import KafkaRecordProducer
+
+    return KafkaRecordProducer(bootstrap)
+
+
+def _consumer(client: str, topics: Sequence[str], group: str, bootstrap: str) -> Consumer:
+    """A Kafka group consumer of the `client` library, with its defaults."""
+    if client == "confluent":
+        from stream_al.transport.confluent import ConfluentRecordConsumer
+
+        return ConfluentRecordConsumer(topics, group, bootstrap)
+    from stream_al.transport.kafka import KafkaRecordConsumer
+
+    return KafkaRecordConsumer(topics, group, bootstrap)

@@ -100,9 +100,11 @@ def _line(
     detail: ErrorDetails, path: list[str], root: type[BaseModel], where: str, env_keys: set[str]
 ) -> str:
     dotted = ".".join(path)
-    # the variable that set it: its own, or one holding its whole section as JSON
+    # the variable that set it: its own, or one holding its whole section as JSON; a client
+    # option's name may hold dots (librdkafka's), which no variable name can: the table's
     setters = [env_name(path[:k]) for k in range(len(path), 0, -1)]
-    env = next((name for name in setters if name in env_keys), env_name(path))
+    own = path[: path.index("client_options") + 1] if "client_options" in path[:-1] else path
+    env = next((name for name in setters if name in env_keys), env_name(own))
     from_env = env in env_keys
     if detail["type"] == "extra_forbidden":
         known = _known_keys(root, path[:-1])
@@ -144,7 +146,7 @@ def _hidden(path: list[str], value: Any) -> bool:
     """Whether the given value must not be shown (secret-looking, or not a plain value)."""
     if any(word in part.lower() for part in path for word in _SECRET_WORDS):
         return True
-    if "client" in path:
+    if "client" in path or "client_options" in path:  # any client setting may be a secret
         return True
     if not isinstance(value, str | int | float | bool) or value is None:
         return True

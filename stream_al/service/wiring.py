@@ -114,8 +114,10 @@ def build_transport(
 ) -> Transport:
     """Kafka when brokers are configured, else the embedded in-process transport.
 
-    Kafka clients report outages to `health` and stop waiting for the broker
-    when `stop` is set.
+    ``[kafka] client`` picks the Kafka clients: kafka-python, or confluent-kafka
+    (`stream_al.transport.confluent`), both with the same consumer settings.
+    They report outages to `health` and stop waiting for the broker when `stop`
+    is set.
     """
     kafka = settings.kafka
     if kafka.embedded:
@@ -126,10 +128,41 @@ def build_transport(
             ensure=lambda names, compacted: mem.ensure_topics(names, compacted=compacted),
             broker=mem,
         )
+    bootstrap = ",".join(kafka.bootstrap_servers)
+    watched: dict[str, Any] = {"health": health, "stop": stop}
+    ensure_wait = None if stop is not None else 60.0
+    if kafka.client == "confluent":
+        from stream_al.transport import confluent
+
+        options = kafka.librdkafka_options()
+        options.pop("bootstrap.servers", None)
+        group = {
+            "session.timeout.ms": kafka.session_timeout_ms,
+            "heartbeat.interval.ms": kafka.heartbeat_interval_ms,
+            "auto.offset.reset": kafka.auto_offset_reset,
+        }
+        return Transport(
+            consumer=lambda topics, group_id: confluent.ConfluentRecordConsumer(
+                topics,
+                group_id,
+                bootstrap,
+                options | group,
+                max_poll_records=kafka.max_poll_records,
+                **watched,
+            ),
+            producer=lambda: confluent.ConfluentRecordProducer(bootstrap, options, **watched),
+            ensure=lambda names, compacted: confluent.ensure_topics(
+                bootstrap,
+                names,
+                compacted=compacted,
+                client_options=options,
+                connect_timeout=ensure_wait,
+                **watched,
+            ),
+        )
     from stream_al.transport.kafka import KafkaRecordConsumer, KafkaRecordProducer, ensure_topics
 
-    bootstrap = ",".join(kafka.bootstrap_servers)
-    client = kafka.client_options()
+    client = kafka.kafka_python_options()
     client.pop("bootstrap_servers", None)
     consumer_extra = {
         "session_timeout_ms": kafka.session_timeout_ms,
@@ -137,7 +170,6 @@ def build_transport(
         "max_poll_records": kafka.max_poll_records,
         "auto_offset_reset": kafka.auto_offset_reset,
     }
-    watched: dict[str, Any] = {"health": health, "stop": stop}
     return Transport(
         consumer=lambda topics, group: KafkaRecordConsumer(
             topics, group, bootstrap, client | consumer_extra, **watched
@@ -148,7 +180,7 @@ def build_transport(
             names,
             compacted=compacted,
             client_options=client,
-            connect_timeout=None if stop is not None else 60.0,
+            connect_timeout=ensure_wait,
             **watched,
         ),
     )

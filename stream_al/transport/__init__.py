@@ -1,16 +1,20 @@
 """The transport: the edge between stream-al and a log of records.
 
 `base` holds the contract (`Record`, `Consumer`, `Producer`), `memory` the
-embedded in-process broker, `kafka` the Kafka backend (imported on its own, so
-that the embedded mode never loads kafka-python), `codec` the event field map
-and JSON encoding, `dead_letter` the dead-letter envelope.
+embedded in-process broker, `kafka` and `confluent` the Kafka backends on
+kafka-python and on confluent-kafka (``[kafka] client``; each imported on its
+own, so that the embedded mode loads no Kafka client), `watch` and `probe` the
+outage handling they share, `codec` the event field map and JSON encoding,
+`dead_letter` the dead-letter envelope.
 
 ::
 
     stream_al.transport
     ├── base          Record, TopicPartition, Consumer, Producer, next_offsets
     ├── memory        MemoryBroker, MemoryConsumer, MemoryProducer
-    ├── kafka         KafkaRecordConsumer, KafkaRecordProducer, ensure_topics
+    ├── kafka         KafkaRecordConsumer, KafkaRecordProducer, ensure_topics (kafka-python)
+    ├── confluent     ConfluentRecordConsumer, ConfluentRecordProducer, ensure_topics
+    ├── watch, probe  BrokerWatch, wait_for_broker, probe (both Kafka backends)
     ├── codec         FieldMap, encode_event, decode_event, decode_record, encode_label
     ├── dead_letter   dead_letter, read_dead_letter
     ├── backoff       Backoff, Outage

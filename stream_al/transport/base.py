@@ -4,8 +4,9 @@ A log is a set of topics, each split into partitions of records numbered by
 offset. Consumers in one group share the partitions of their topics and commit,
 per partition, the offset of the *next* record to read, only after the effects of
 the records before it are durable (DESIGN: "offsets are committed manually").
-Two backends implement it: `stream_al.transport.memory` (one process, tests and
-the embedded mode) and `stream_al.transport.kafka`.
+Three backends implement it: `stream_al.transport.memory` (one process, tests
+and the embedded mode), `stream_al.transport.kafka` (kafka-python) and
+`stream_al.transport.confluent` (confluent-kafka).
 
 >>> records = [Record("events", 0, 7, None, b"{}", 0), Record("events", 0, 8, None, b"{}", 0),
 ...            Record("events", 1, 3, b"k", b"{}", 0)]

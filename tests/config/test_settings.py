@@ -114,12 +114,13 @@ def test_environment_lists_none_and_nested_tables(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("STREAM_AL_KAFKA__BOOTSTRAP_SERVERS", "kafka-1:9092, kafka-2:9092")
     monkeypatch.setenv("STREAM_AL_MODEL__CLASSES", '["ham", "spam"]')
     monkeypatch.setenv("STREAM_AL_DRIFT__LABEL_FREE", "none")
-    monkeypatch.setenv("STREAM_AL_KAFKA__CLIENT__REQUEST_TIMEOUT_MS", "20000")
+    monkeypatch.setenv("STREAM_AL_KAFKA__CLIENT_OPTIONS__REQUEST_TIMEOUT_MS", "20000")
     settings = load_settings(None)
     assert settings.kafka.bootstrap_servers == ["kafka-1:9092", "kafka-2:9092"]
     assert settings.model.classes == ["ham", "spam"]
     assert settings.drift.label_free is None
-    assert settings.kafka.client == {"request_timeout_ms": 20000}  # typed like kafka-python's
+    # typed like kafka-python's default
+    assert settings.kafka.client_options == {"request_timeout_ms": 20000}
 
 
 def test_settings_are_frozen() -> None:
@@ -229,7 +230,7 @@ def test_a_bad_topic_prefix_is_refused(tmp_path: Path) -> None:
 
 def test_client_options_carry_sasl_and_unwrap_the_password(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, SASL))
-    options = settings.kafka.client_options()
+    options = settings.kafka.kafka_python_options()
     assert options["bootstrap_servers"] == ["kafka-1:9093", "kafka-2:9093"]
     assert options["security_protocol"] == "SASL_SSL"
     assert options["sasl_mechanism"] == "SCRAM-SHA-512"
@@ -253,7 +254,7 @@ def test_client_options_carry_ssl_files(tmp_path: Path, monkeypatch: pytest.Monk
         ssl_cafile = "{tmp_path / "ca.pem"}"
         ssl_certfile = "{tmp_path / "client.pem"}"
         ssl_keyfile = "{tmp_path / "client.key"}"
-        [kafka.client]
+        [kafka.client_options]
         client_id = "scorer-1"
         fetch_max_bytes = 1048576
         linger_ms = 5
@@ -261,7 +262,7 @@ def test_client_options_carry_ssl_files(tmp_path: Path, monkeypatch: pytest.Monk
     )
     monkeypatch.setenv("STREAM_AL_KAFKA__SSL_PASSWORD", SECRET)
     kafka = load_settings(path).kafka
-    options = kafka.client_options()
+    options = kafka.kafka_python_options()
     assert options["security_protocol"] == "SSL"
     assert options["ssl_cafile"] == str(tmp_path / "ca.pem")
     assert options["ssl_keyfile"] == str(tmp_path / "client.key")
@@ -302,8 +303,8 @@ def test_a_missing_ssl_file_names_the_field(tmp_path: Path) -> None:
     ],
 )
 def test_client_options_that_cannot_be_given(tmp_path: Path, key: str, why: str) -> None:
-    message = error_of(write(tmp_path, f'[kafka.client]\n{key} = "{SECRET}"\n'))
-    assert f"kafka.client.{key}: {why}" in message
+    message = error_of(write(tmp_path, f'[kafka.client_options]\n{key} = "{SECRET}"\n'))
+    assert f"kafka.client_options.{key}: {why}" in message
     assert SECRET not in message
 
 

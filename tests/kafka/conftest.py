@@ -8,6 +8,10 @@ up. Without either, the tests are skipped with the reason.
 
 Read ../../../shared/TEST_BROKER.md for what Tansu does differently from Apache
 Kafka; every workaround in these tests says so where it is made.
+
+Tests that take the ``client`` (or ``clients``) fixture run once per Kafka
+client library, ``kafka-python`` and ``confluent``; the confluent runs are
+skipped when confluent-kafka is not installed.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from kafka import KafkaAdminClient
+from kafka_clients import CLIENTS, Clients, clients_of
 from tansu_broker import TansuBroker, tansu_binary, unique
 
 ENV_BOOTSTRAP = "STREAM_AL_TEST_BOOTSTRAP"
@@ -85,3 +90,20 @@ def group_id() -> str:
     hung about half the time on Tansu, so no group is ever reused.
     """
     return unique("test-group")
+
+
+@pytest.fixture(params=CLIENTS)
+def client(request: pytest.FixtureRequest) -> str:
+    """The Kafka client library under test, as ``[kafka] client`` names it."""
+    name: str = request.param
+    if name == "confluent":
+        pytest.importorskip(
+            "confluent_kafka", reason="confluent-kafka not installed (pip install -e '.[test]')"
+        )
+    return name
+
+
+@pytest.fixture
+def clients(client: str) -> Clients:
+    """The transport's consumer and producer classes and ensure_topics of that library."""
+    return clients_of(client)

@@ -1,4 +1,7 @@
-"""The Kafka backend against a real broker: commits, groups, outages, dead letters, topics."""
+"""The Kafka backends against a real broker: commits, groups, outages, dead letters, topics.
+
+Every test but the probe's runs once per client library (the ``clients`` fixture).
+"""
 
 from __future__ import annotations
 
@@ -9,29 +12,33 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from kafka import KafkaConsumer
+from kafka import TopicPartition as KafkaTopicPartition
+from kafka_clients import Clients, importable, settle
 from tansu_broker import TansuBroker, unique
 
 from stream_al.transport import (
+    Consumer,
+    DeliveryError,
     Record,
     TopicPartition,
     dead_letter,
     next_offsets,
     read_dead_letter,
 )
-from stream_al.transport.kafka import KafkaRecordConsumer, KafkaRecordProducer, ensure_topics
-from stream_al.transport.kafka.probe import probe
+from stream_al.transport.probe import probe
 
 TopicFactory = Callable[..., str]
 
 
-def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    producer = KafkaRecordProducer(bootstrap)
+def produce(clients: Clients, bootstrap: str, topic: str, values: list[bytes]) -> None:
+    producer = clients.producer(bootstrap)
     for value in values:
         producer.send(topic, value, key=value)
     producer.close(timeout=30)
 
 
-def consume(consumer: KafkaRecordConsumer, count: int, timeout: float = 30.0) -> list[Record]:
+def consume(consumer: Consumer, count: int, timeout: float = 30.0) -> list[Record]:
     """Poll until `count` records arrived (or fail after `timeout` seconds).
 
     Tansu/Apache-Kafka difference: Tansu holds every group join for half the session
@@ -47,23 +54,23 @@ def consume(consumer: KafkaRecordConsumer, count: int, timeout: float = 30.0) ->
 
 
 def test_round_trip_and_resume_from_committed_offset(
-    kafka_bootstrap: str, topic: TopicFactory, group_id: str
+    clients: Clients, kafka_bootstrap: str, topic: TopicFactory, group_id: str
 ) -> None:
     name = topic(partitions=2)
     values = [f"event-{i}".encode() for i in range(40)]
-    produce(kafka_bootstrap, name, values)
+    produce(clients, kafka_bootstrap, name, values)
 
-    first = KafkaRecordConsumer([name], group_id, kafka_bootstrap)
+    first = clients.consumer([name], group_id, kafka_bootstrap)
     read = consume(first, 40)
     done_offsets: dict[TopicPartition, int] = {}
     for partition in (0, 1):  # "process" the first half of each partition
         in_order = sorted((r for r in read if r.partition == partition), key=lambda r: r.offset)
         done_offsets.update(next_offsets(in_order[: len(in_order) // 2]))
     first.commit(done_offsets)
-    assert first.pending_offsets == {}  # the broker accepted the commit
+    assert settle(first) == {}  # the broker accepted the commit
     first.close()
 
-    second = KafkaRecordConsumer([name], group_id, kafka_bootstrap)
+    second = clients.consumer([name], group_id, kafka_bootstrap)
     rest = consume(second, 40 - sum(done_offsets.values()))
     assert not second.poll(timeout_ms=1000)  # nothing beyond the rest
     second.close()
@@ -76,12 +83,12 @@ def test_round_trip_and_resume_from_committed_offset(
 
 
 def test_two_consumers_share_partitions_and_commit_on_revoke(
-    kafka_bootstrap: str, topic: TopicFactory, group_id: str
+    clients: Clients, kafka_bootstrap: str, topic: TopicFactory, group_id: str
 ) -> None:
     name = topic(partitions=4)
     total = 600
     values = [f"v{i}".encode() for i in range(total)]
-    produce(kafka_bootstrap, name, values)
+    produce(clients, kafka_bootstrap, name, values)
     seen: dict[str, list[Record]] = {"a": [], "b": []}
     assignments: dict[str, set[TopicPartition]] = {}
     revoked: dict[str, list[list[TopicPartition]]] = {"a": [], "b": []}
@@ -96,7 +103,7 @@ def test_two_consumers_share_partitions_and_commit_on_revoke(
                 r for r in done if TopicPartition(r.topic, r.partition) in partitions
             )
 
-        consumer = KafkaRecordConsumer([name], group_id, kafka_bootstrap, on_revoke=on_revoke)
+        consumer = clients.consumer([name], group_id, kafka_bootstrap, on_revoke=on_revoke)
         while not stop.is_set():
             # Slow readers (~100 records/s) so that b joins while a is mid-stream. Offsets
             # are committed only on revoke: the hook alone must prevent duplicates.
@@ -133,6 +140,7 @@ def test_two_consumers_share_partitions_and_commit_on_revoke(
 
 
 def test_broker_pause_loses_and_duplicates_nothing(
+    clients: Clients,
     kafka_bootstrap: str,
     topic: TopicFactory,
     group_id: str,
@@ -146,7 +154,7 @@ def test_broker_pause_loses_and_duplicates_nothing(
     produced_all = threading.Event()
 
     def run_producer() -> None:
-        producer = KafkaRecordProducer(kafka_bootstrap, stall_after=1.0, probe_timeout=1.0)
+        producer = clients.producer(kafka_bootstrap, stall_after=1.0, probe_timeout=1.0)
         for i in range(total):
             producer.send(name, f"e{i}".encode(), key=str(i).encode())
             time.sleep(0.008)  # ~125/s: the pause falls in the middle of the stream
@@ -155,7 +163,7 @@ def test_broker_pause_loses_and_duplicates_nothing(
         produced_all.set()
 
     def run_consumer() -> None:
-        consumer = KafkaRecordConsumer(
+        consumer = clients.consumer(
             [name], group_id, kafka_bootstrap, idle_probe_after=1.0, probe_timeout=1.0
         )
         deadline = time.monotonic() + 60
@@ -187,19 +195,56 @@ def test_broker_pause_loses_and_duplicates_nothing(
         assert len(up) == 1, up
 
 
-def test_dead_letter_round_trip(kafka_bootstrap: str, topic: TopicFactory, group_id: str) -> None:
+def test_a_commit_made_during_an_outage_is_committed_once_the_broker_is_back(
+    clients: Clients,
+    kafka_bootstrap: str,
+    topic: TopicFactory,
+    group_id: str,
+    broker_control: TansuBroker,
+) -> None:
+    name = topic()
+    produce(clients, kafka_bootstrap, name, [f"r{i}".encode() for i in range(10)])
+    consumer = clients.consumer([name], group_id, kafka_bootstrap, probe_timeout=0.5)
+    records = consume(consumer, 10)
+    with broker_control.paused():
+        consumer.commit(next_offsets(records[:6]))
+        assert consumer.pending_offsets == {TopicPartition(name, 0): 6}  # not confirmed
+    assert settle(consumer, timeout=30) == {}  # kept, then confirmed once the broker answers
+    consumer.close()
+    reader = KafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=group_id)  # independent
+    try:
+        committed = reader.committed(KafkaTopicPartition(name, 0))
+    finally:
+        reader.close()
+    assert committed == 6
+
+
+def test_a_record_too_large_is_refused_with_a_delivery_error(
+    clients: Clients, kafka_bootstrap: str, topic: TopicFactory
+) -> None:
+    name = topic()
+    producer = clients.producer(kafka_bootstrap)
+    with pytest.raises(DeliveryError, match=r"was refused: .*(too large|larger than)"):
+        producer.send(name, b"x" * 2_000_000)  # over both clients' 1 MB request limit
+    producer.send(name, b"fits")  # the producer goes on
+    producer.close(timeout=30)
+
+
+def test_dead_letter_round_trip(
+    clients: Clients, kafka_bootstrap: str, topic: TopicFactory, group_id: str
+) -> None:
     source, dlq = topic(), topic()
-    produce(kafka_bootstrap, source, [b"\xff not json"])
-    consumer = KafkaRecordConsumer([source], group_id, kafka_bootstrap)
+    produce(clients, kafka_bootstrap, source, [b"\xff not json"])
+    consumer = clients.consumer([source], group_id, kafka_bootstrap)
     [bad] = consume(consumer, 1)
-    producer = KafkaRecordProducer(kafka_bootstrap)
+    producer = clients.producer(kafka_bootstrap)
     dead_letter(producer, dlq, bad, "not valid UTF-8 JSON")
     producer.flush(timeout=30)
     consumer.commit(next_offsets([bad]))
     consumer.close()
     producer.close()
 
-    reader = KafkaRecordConsumer([dlq], unique("dlq-reader"), kafka_bootstrap)
+    reader = clients.consumer([dlq], unique("dlq-reader"), kafka_bootstrap)
     [letter] = consume(reader, 1)
     reader.close()
     parsed = read_dead_letter(letter.value, letter.key)
@@ -213,11 +258,42 @@ def test_dead_letter_round_trip(kafka_bootstrap: str, topic: TopicFactory, group
     )
 
 
-def test_ensure_topics_creates_once(kafka_bootstrap: str) -> None:
+def test_ensure_topics_creates_once(clients: Clients, kafka_bootstrap: str) -> None:
     events, models = unique("events"), unique("models")
-    created = ensure_topics(kafka_bootstrap, [events, models], partitions=3, compacted={models})
+    created = clients.ensure_topics(
+        kafka_bootstrap, [events, models], partitions=3, compacted={models}
+    )
     assert sorted(created) == sorted([events, models])
-    assert ensure_topics(kafka_bootstrap, [events, models], partitions=3) == []
+    assert clients.ensure_topics(kafka_bootstrap, [events, models], partitions=3) == []
+    reader = KafkaConsumer(bootstrap_servers=kafka_bootstrap)  # kafka-python, reading metadata
+    try:
+        partitions = {
+            name: len(reader.partitions_for_topic(name) or ()) for name in (events, models)
+        }
+    finally:
+        reader.close()
+    assert partitions == {events: 3, models: 3}
+    if importable("confluent_kafka"):  # kafka-python cannot describe topics on Tansu
+        policies = cleanup_policies(kafka_bootstrap, [events, models])
+        assert policies[models] == "compact"
+        assert policies.get(events, "delete") == "delete"  # Tansu lists only what was set
+
+
+def cleanup_policies(bootstrap: str, names: list[str]) -> dict[str, str]:
+    """The topics' ``cleanup.policy`` where set, read with confluent-kafka's admin client.
+
+    kafka-python 3.0.12 cannot describe on Tansu (TEST_BROKER.md: ACLOperation 15).
+    """
+    from confluent_kafka.admin import AdminClient, ConfigResource
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futures = admin.describe_configs([ConfigResource("topic", name) for name in names])
+    policies = {}
+    for resource, future in futures.items():
+        entry = future.result(timeout=10).get("cleanup.policy")
+        if entry is not None and entry.value is not None:
+            policies[resource.name] = entry.value
+    return policies
 
 
 def test_probe_tells_a_live_broker_from_a_paused_one(

@@ -1,6 +1,9 @@
 """The service against a real Kafka-protocol broker: real processes, real SQLite files.
 
-Each test gets fresh topics (a unique prefix) and a fresh consumer group.
+Each test gets fresh topics (a unique prefix) and a fresh consumer group, and runs
+once per Kafka client library (``[kafka] client``, the ``client`` fixture); the
+records are produced and read back with kafka-python's own clients, independent
+of the transport under test.
 Tansu/Apache-Kafka difference: a group whose members all left cleanly could hang
 on re-forming, so a restarted scorer keeps its group only where the test is
 about resuming from committed offsets (kill -9 leaves the group uncleanly, which
@@ -30,9 +33,12 @@ from stream_al.transport.dead_letter import read_dead_letter
 pytestmark = pytest.mark.kafka
 
 
-def _config(path: Path, bootstrap: str, prefix: str, store: Path, **extra: str) -> Path:
+def _config(
+    path: Path, bootstrap: str, prefix: str, store: Path, client: str, **extra: str
+) -> Path:
     lines = [
         "[kafka]",
+        f'client = "{client}"',
         f'bootstrap_servers = ["{bootstrap}"]',
         f'topic_prefix = "{prefix}"',
         f'input_topic = "{prefix}.events"',
@@ -82,7 +88,9 @@ class Role:
 
 
 @pytest.fixture
-def roles(tmp_path: Path) -> Iterator[Callable[..., Role]]:
+def roles(client: str, tmp_path: Path) -> Iterator[Callable[..., Role]]:
+    """Start `stream-al` processes; at the end, kill what runs and check that every process
+    that started its loops said it used `client` (so that no run passes on the other one)."""
     started: list[Role] = []
 
     def start(*args: str, log: str = "role.log") -> Role:
@@ -95,6 +103,12 @@ def roles(tmp_path: Path) -> Iterator[Callable[..., Role]]:
         if role.proc.poll() is None:
             role.proc.kill()
             role.proc.wait(10)
+    lines = [
+        line for role in started for line in role.text().splitlines() if "started roles=" in line
+    ]
+    assert lines, "no stream-al process started its loops"
+    for line in lines:
+        assert f"client={client}" in line, line
 
 
 def _produce(
@@ -157,13 +171,13 @@ def _read(
 
 
 def test_run_end_to_end_items_queued_labels_learned_model_advances(
-    kafka_bootstrap: str, tmp_path: Path, roles: Callable[..., Role]
+    client: str, kafka_bootstrap: str, tmp_path: Path, roles: Callable[..., Role]
 ) -> None:
     prefix = unique("sal")
     db = tmp_path / "run.db"
     # The replay sends 3,000 items in seconds, far ahead of the labels' round trip through the
     # broker: a paced budget would admit a timing-dependent number of them (139 to 210 seen).
-    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db, pace_budget="false")
+    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db, client, pace_budget="false")
     run = roles("run", "--config", str(cfg), "--replay", "synth:sea?n=3000", "--oracle")
     _wait(lambda: _count(db, "decisions") >= 3000, 120, "3000 decisions", run)
     _wait(lambda: _count(db, "labels") >= 200, 60, "labels learned", run)
@@ -178,11 +192,11 @@ def test_run_end_to_end_items_queued_labels_learned_model_advances(
 
 
 def test_malformed_events_go_to_the_dead_letter_topic(
-    kafka_bootstrap: str, tmp_path: Path, roles: Callable[..., Role]
+    client: str, kafka_bootstrap: str, tmp_path: Path, roles: Callable[..., Role]
 ) -> None:
     prefix = unique("sal")
     db = tmp_path / "s.db"
-    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db)
+    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db, client)
     _produce(kafka_bootstrap, f"{prefix}.events", 50, extra=[b"{oops", b'{"time": 1, "x": 2}'])
     scorer = roles("scorer", "--config", str(cfg))
     _wait(lambda: _count(db, "decisions") >= 50, 60, "50 decisions", scorer)
@@ -199,7 +213,11 @@ def test_malformed_events_go_to_the_dead_letter_topic(
 
 
 def test_two_scorers_in_one_group_split_the_partitions(
-    kafka_bootstrap: str, tmp_path: Path, topic: Callable[..., str], roles: Callable[..., Role]
+    client: str,
+    kafka_bootstrap: str,
+    tmp_path: Path,
+    topic: Callable[..., str],
+    roles: Callable[..., Role],
 ) -> None:
     prefix = unique("sal")
     events = f"{prefix}.events"
@@ -209,7 +227,7 @@ def test_two_scorers_in_one_group_split_the_partitions(
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     admin.create_topics([NewTopic(events, 2, 1)])
     admin.close()
-    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, tmp_path / "unused.db")
+    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, tmp_path / "unused.db", client)
     dbs = [tmp_path / "a.db", tmp_path / "b.db"]
     scorers = []
     for i, db in enumerate(dbs):
@@ -234,11 +252,11 @@ def test_two_scorers_in_one_group_split_the_partitions(
 
 
 def test_kill_9_of_a_scorer_mid_stream_loses_and_duplicates_nothing(
-    kafka_bootstrap: str, tmp_path: Path, roles: Callable[..., Role]
+    client: str, kafka_bootstrap: str, tmp_path: Path, roles: Callable[..., Role]
 ) -> None:
     prefix = unique("sal")
     db = tmp_path / "s.db"
-    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db)
+    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db, client)
     n = 20_000
     _produce(kafka_bootstrap, f"{prefix}.events", n)
     first = roles("scorer", "--config", str(cfg), log="first.log")
@@ -264,11 +282,15 @@ def test_kill_9_of_a_scorer_mid_stream_loses_and_duplicates_nothing(
 
 
 def test_a_paused_broker_is_ridden_out(
-    kafka_bootstrap: str, broker_control: TansuBroker, tmp_path: Path, roles: Callable[..., Role]
+    client: str,
+    kafka_bootstrap: str,
+    broker_control: TansuBroker,
+    tmp_path: Path,
+    roles: Callable[..., Role],
 ) -> None:
     prefix = unique("sal")
     db = tmp_path / "s.db"
-    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db)
+    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db, client)
     _produce(kafka_bootstrap, f"{prefix}.events", 3000)
     scorer = roles("scorer", "--config", str(cfg))
     _wait(lambda: _count(db, "decisions") >= 3000, 120, "first 3000 decisions", scorer)
@@ -293,7 +315,7 @@ def test_a_paused_broker_is_ridden_out(
 
 
 def test_poison_events_between_good_ones_are_dead_lettered_and_the_rest_served(
-    kafka_bootstrap: str, tmp_path: Path, roles: Callable[..., Role]
+    client: str, kafka_bootstrap: str, tmp_path: Path, roles: Callable[..., Role]
 ) -> None:
     """An independent producer writes a lone surrogate id and a 400-digit feature between
     good events: both go to the dead-letter topic, every good event of the same batches is
@@ -301,7 +323,7 @@ def test_poison_events_between_good_ones_are_dead_lettered_and_the_rest_served(
     batch, and again on every restart)."""
     prefix = unique("sal")
     db = tmp_path / "s.db"
-    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db)
+    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db, client)
     poison = [b'{"id":"a\\ud800","x":1}', b'{"id":"big","x":' + b"9" * 400 + b"}"]
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=50)
     good = [f"g{i}" for i in range(60)]
@@ -326,11 +348,15 @@ def test_poison_events_between_good_ones_are_dead_lettered_and_the_rest_served(
 
 
 def test_sigterm_while_the_broker_is_paused_exits_0_and_loses_nothing(
-    kafka_bootstrap: str, broker_control: TansuBroker, tmp_path: Path, roles: Callable[..., Role]
+    client: str,
+    kafka_bootstrap: str,
+    broker_control: TansuBroker,
+    tmp_path: Path,
+    roles: Callable[..., Role],
 ) -> None:
     prefix = unique("sal")
     db = tmp_path / "s.db"
-    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db)
+    cfg = _config(tmp_path / "c.toml", kafka_bootstrap, prefix, db, client)
     n = 6000
     _produce(kafka_bootstrap, f"{prefix}.events", n)
     scorer = roles("scorer", "--config", str(cfg), log="first.log")

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaTimeoutError
+from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 
 from stream_al.transport.backoff import Backoff
 from stream_al.transport.errors import BrokerUnavailableError, DeliveryError, TransportError
@@ -135,6 +135,12 @@ class KafkaRecordProducer:
                         exc,
                     )
                 self._reachable(topic)
+            except MessageSizeTooLargeError as exc:  # refused before it left: no retry helps
+                raise DeliveryError(
+                    f"a record for {topic!r} ({len(value)} bytes) was refused: {exc}; make it "
+                    "smaller or raise max_request_size (client_options) and the topic's "
+                    "max.message.bytes"
+                ) from exc
             except AssertionError as exc:  # kafka-python asserts on a closed producer
                 raise TransportError(f"send to {topic!r} failed: {exc!r}") from exc
         if self._sent == self._acked + self._errored:
