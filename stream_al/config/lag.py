@@ -85,6 +85,11 @@ class LagSettings(Section):
         keeps the standardiser it was saved with).
     forget_half_life
         Scored items for an input's weight in the standardiser to halve.
+    min_lag_items, rehearse_min_lag_items
+        The lags from which self-training and rehearsal run when lag is
+        counted in items rather than seconds: `stream-al simulate` (whose
+        clock is the stream), which builds its fallback from this section
+        too (`stream_al.lag.options.LagOptions`), so the two cannot disagree.
     """
 
     self_training_enabled: bool = False
@@ -105,9 +110,12 @@ class LagSettings(Section):
     rehearse_memory: int = Field(500, ge=1)
     forget: bool = True
     forget_half_life: float = Field(1000.0, ge=1.0)
+    min_lag_items: float = Field(1000.0, ge=0.0)
+    rehearse_min_lag_items: float = Field(250.0, ge=0.0)
 
-    def self_training(self) -> SelfTraining | None:
-        """A fresh `SelfTraining` from these settings (None when disabled)."""
+    def self_training(self, in_items: bool = False) -> SelfTraining | None:
+        """A fresh `SelfTraining` from these settings (None when disabled); its lag in
+        seconds, or in items with `in_items`."""
         if not self.self_training_enabled:
             return None
         return SelfTraining(
@@ -115,7 +123,7 @@ class LagSettings(Section):
             weight=self.pseudo_weight,
             max_rate=self.max_rate,
             class_slack=self.class_slack,
-            min_lag=self.min_lag_s,
+            min_lag=self.min_lag_items if in_items else self.min_lag_s,
             drift_pause=self.drift_pause_items,
             window=self.window,
         )
@@ -126,15 +134,16 @@ class LagSettings(Section):
             return None
         return ThroughputPacer(budget, headroom=self.headroom, window=self.pace_window_items)
 
-    def rehearsal(self, seed: int = 0) -> Rehearsal | None:
-        """A fresh `Rehearsal` from these settings (None when off); lag in seconds."""
+    def rehearsal(self, seed: int = 0, in_items: bool = False) -> Rehearsal | None:
+        """A fresh `Rehearsal` from these settings (None when off); its lag in seconds, or
+        in items with `in_items`."""
         if not self.rehearse:
             return None
         return Rehearsal(
             replays=self.rehearse_replays,
             weight=self.rehearse_weight,
             memory=self.rehearse_memory,
-            min_lag=self.rehearse_min_lag_s,
+            min_lag=self.rehearse_min_lag_items if in_items else self.rehearse_min_lag_s,
             seed=seed,
         )
 

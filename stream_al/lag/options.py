@@ -35,9 +35,10 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stream_al.budget import Budget
+from stream_al.config.lag import LagSettings
 from stream_al.lag.capacity import LimitedAnnotators
 from stream_al.lag.rehearsal import Rehearsal
 from stream_al.lag.selftrain import SelfTraining
@@ -49,6 +50,11 @@ __all__ = ["LagOptions"]
 @dataclass(frozen=True, slots=True)
 class LagOptions:
     """How labels lag in a simulation, and whether the lag fallback runs.
+
+    The fallback's own knobs (self-training, pacing, rehearsal, the
+    forgetting standardiser) come from `settings`, the service's ``[lag]``
+    section, with its lags counted in items: a simulation and the service
+    run the same fallback from the same defaults.
 
     Parameters
     ----------
@@ -74,8 +80,8 @@ class LagOptions:
     forget
         Whether the model's standardiser weighs recent inputs more (see
         `input_halflife`); None: with the fallback, when labels can lag.
-    forget_half_life
-        Items for an input's weight in the standardiser to halve when it forgets.
+    settings
+        The ``[lag]`` section the parts are built from (its defaults by default).
     """
 
     capacity: float | None = None
@@ -87,7 +93,7 @@ class LagOptions:
     pace: bool | None = None
     rehearse: bool | None = None
     forget: bool | None = None
-    forget_half_life: float = 1000.0
+    settings: LagSettings = field(default_factory=LagSettings)
 
     def build(
         self, budget: Budget
@@ -101,14 +107,15 @@ class LagOptions:
                 else LimitedAnnotators(self.capacity, self.queue_size, None, None, "reject_new")
             )
         pace = self.fallback if self.pace is None else self.pace
-        pacer = ThroughputPacer(budget) if team is not None and pace else None
-        st = SelfTraining() if self.fallback and self.self_training else None
-        return team, st, pacer
+        on = {"pace_budget": pace, "self_training_enabled": self.fallback and self.self_training}
+        lag = self.settings.model_copy(update=on)
+        pacer = lag.pacer(budget) if team is not None else None
+        return team, lag.self_training(in_items=True), pacer
 
     def rehearsal(self, seed: int = 0) -> Rehearsal | None:
         """The learner's rehearsal while labels lag (None when off)."""
         on = self.fallback if self.rehearse is None else self.rehearse
-        return Rehearsal(seed=seed) if on else None
+        return self.settings.model_copy(update={"rehearse": on}).rehearsal(seed, in_items=True)
 
     def input_halflife(self, lagging: bool) -> float | None:
         """The half-life of the model's standardiser (`make_model`'s ``halflife``); None: off.
@@ -119,4 +126,4 @@ class LagOptions:
         points on eight streams and -3.2 on Agrawal (README).
         """
         on = self.fallback and lagging if self.forget is None else self.forget
-        return self.forget_half_life if on else None
+        return self.settings.forget_half_life if on else None
